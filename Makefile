@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: MIT
+# fenix: one non-recursive GNU Makefile.  `make` builds obj/fenix (static,
+# musl); `make check` runs the unit and integration tests; see README.md.
+
+VERSION = 0.1.0
+
+CC ?= musl-gcc
+ifeq ($(origin CC),default)
+CC = musl-gcc
+endif
+CFLAGS ?= -Os
+CFLAGS += -std=c99 -D_GNU_SOURCE -Wall -Wextra \
+	-Werror=implicit-function-declaration \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-stack-protector
+LDFLAGS += -static -Wl,--gc-sections -s
+O = obj
+
+# `make check SANITIZE=1`: the same tests on a glibc build with ASan+UBSan.
+ifeq ($(SANITIZE),1)
+CC = cc
+O = obj/san
+CFLAGS = -std=c99 -D_GNU_SOURCE -Wall -Wextra -g -O1 \
+	-fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS = -fsanitize=address,undefined
+endif
+
+-include config.mak
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+
+SRCS = $(wildcard core/*.c applets/*.c)
+OBJS = $(SRCS:%.c=$(O)/%.o)
+CORE_OBJS = $(filter-out $(O)/core/main.o,$(filter $(O)/core/%,$(OBJS)))
+UNIT_SRCS = $(wildcard tests/unit/*_test.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+BIN = $(O)/fenix
+CONFIG_H = obj/config.h
+
+.PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
+	install run fuzz bench size musl
+.SUFFIXES:
+
+all: $(BIN)
+
+# No .config yet: a plain `make` uses defconfig.
+.config:
+	cp configs/defconfig .config
+
+$(CONFIG_H): .config Kconfig configs/config.awk
+	@mkdir -p $(@D)
+	awk -f configs/config.awk Kconfig .config > $@.tmp && mv $@.tmp $@
+
+# musl-gcc missing: install Debian's musl-tools as root, else say how.
+musl:
+	@if [ "$(CC)" = musl-gcc ] && ! command -v musl-gcc >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "make: musl-gcc missing, installing musl-tools (apt-get)"; \
+			apt-get update -qq && apt-get install -y -qq musl-tools \
+				>/dev/null || exit 1; \
+		else \
+			echo "make: musl-gcc missing: run 'apt-get install musl-tools' as root" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+$(O)/%.o: %.c $(CONFIG_H) | musl
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iobj -Icore -DFX_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS)
+
+$(O)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/test.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iobj -Icore -Itests/unit -o $@ $< $(CORE_OBJS) \
+		$(filter-out -s,$(LDFLAGS))
+
+-include $(OBJS:.o=.d)
+
+unit: $(UNIT_BINS)
+
+check: $(BIN) $(UNIT_BINS)
+	@sh tests/run.sh $(BIN) $(UNIT_BINS)
+
+defconfig tiny_defconfig:
+	cp configs/$@ .config
+	@rm -f $(CONFIG_H)
+
+menuconfig:
+	@if python3 -c 'import kconfiglib' 2>/dev/null; then \
+		python3 -m menuconfig Kconfig; \
+	elif command -v kconfig-mconf >/dev/null; then \
+		kconfig-mconf Kconfig; \
+	else \
+		echo "make menuconfig needs a Kconfig front end:" >&2; \
+		echo "  apt-get install python3-kconfiglib (or kconfig-frontends)" >&2; \
+		echo "or edit .config by hand (see Kconfig and configs/)" >&2; \
+		exit 1; \
+	fi
+
+size: $(BIN)
+	size $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/fenix
+	for a in $$($(BIN) --list); do \
+		ln -sf fenix $(DESTDIR)$(BINDIR)/fenix-$$a; done
+
+lint:
+	@command -v clang-format >/dev/null || { echo "lint needs clang-format" >&2; exit 1; }
+	@clang-format --dry-run -Werror $(SRCS) $(wildcard core/*.h) 2>&1 | head -40
+
+clean:
+	rm -rf obj

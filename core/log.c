@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.c - the error log.  Messages go to fd 2 (stderr, or the file that
+ * fx_log_open put there) as whole lines, "applet[pid]: func: text: error".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int fx_log_level = FX_LOG_INFO;
+
+static const char *log_applet = "fenix";
+static char log_prefix[48];
+
+void
+fx_log_init(const char *applet)
+{
+	if (applet != NULL)
+		log_applet = applet;
+	snprintf(log_prefix, sizeof(log_prefix), "%s[%ld]: ", log_applet,
+	    (long)getpid());
+}
+
+int
+fx_log_open(const char *path)
+{
+	int fd, saved;
+
+	if (path == NULL || strcmp(path, "-") == 0 ||
+	    strcmp(path, "stderr") == 0)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	if (fd != STDERR_FILENO) {
+		if (dup2(fd, STDERR_FILENO) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+void
+fx_log_vmsg(int level, const char *func, int with_errno, const char *fmt,
+    va_list ap)
+{
+	char buf[1024];
+	size_t n, len;
+	int saved = errno;
+
+	if (level > fx_log_level) {
+		errno = saved;
+		return;
+	}
+	if (log_prefix[0] == '\0')
+		fx_log_init(NULL);
+	len = sizeof(buf) - 1;		/* room for the newline */
+	n = strlen(log_prefix);
+	memcpy(buf, log_prefix, n);
+	if (func != NULL)
+		n += snprintf(buf + n, len - n, "%s: ", func);
+	if (n < len)
+		n += vsnprintf(buf + n, len - n, fmt, ap);
+	if (with_errno && n < len)
+		n += snprintf(buf + n, len - n, ": %s", strerror(saved));
+	if (n > len)
+		n = len;
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
+	errno = saved;
+}
+
+void
+fx_log_msg(int level, const char *func, int with_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_log_vmsg(level, func, with_errno, fmt, ap);
+	va_end(ap);
+}
+
+void
+fx_fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_log_vmsg(FX_LOG_ERR, NULL, 1, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void
+fx_fatalx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_log_vmsg(FX_LOG_ERR, NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(code);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h - small helpers shared by the applets: the startup-only x-wrappers
+ * that die on error (BusyBox), number parsing that never trusts its input,
+ * and whole-buffer I/O.
+ */
+#ifndef FX_UTIL_H
+#define FX_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define FX_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Startup only: these exit(111) on failure. */
+void	*fx_xmalloc(size_t n);
+void	*fx_xcalloc(size_t n, size_t size);
+char	*fx_xstrdup(const char *s);
+
+/*
+ * Parse a decimal number in [min, max] from the whole of s (no sign, no
+ * space, no trailing bytes).  Returns 0 and stores it, or -1 (errno
+ * EINVAL or ERANGE).
+ */
+int	fx_parse_num(const char *s, long long min, long long max,
+	    long long *out);
+
+/* Parse seconds with an optional fraction ("1.5") into milliseconds. */
+int	fx_parse_msec(const char *s, long long max_ms, long long *out);
+
+/* write(2) all of buf, retrying on EINTR and short writes.  0 or -1. */
+int	fx_write_all(int fd, const void *buf, size_t n);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long fx_now_ms(void);
+
+#endif

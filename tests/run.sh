@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run the unit test binaries and tests/integration/*.sh against the real
+# binary; add up their PASS/FAIL/SKIP lines and print the one closing line
+# "N passed, N failed[, N skipped]".  Exit 1 on any failure.
+# Usage: tests/run.sh FENIX_BINARY [UNIT_TEST_BINARY...]
+# TESTS="http conn" runs only the integration scripts with those names.
+
+bin=$1
+shift
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+FENIX=$bin
+export FENIX
+top=$(cd "$(dirname "$0")/.." && pwd)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+passed=0 failed=0 skipped=0
+
+# A unit binary prints FAIL lines and "TOTAL passed failed".
+for t in "$@"; do
+	name=$(basename "$t")
+	if ! "$t" "$top/tests/unit/data" >"$log" 2>&1; then
+		grep -q '^TOTAL ' "$log" || echo "FAIL: $name: crashed" >>"$log"
+	fi
+	grep -v '^TOTAL ' "$log"
+	set -- $(awk '/^TOTAL /{p+=$2; f+=$3} /^FAIL: .*crashed$/{f++}
+	    END{print p+0, f+0}' "$log")
+	echo "unit $name: $1 passed, $2 failed" | sed 's/^/# /'
+	passed=$((passed + $1)) failed=$((failed + $2))
+done
+
+# An integration script prints PASS:, FAIL: and SKIP: lines.
+for t in "$top"/tests/integration/*.sh; do
+	name=$(basename "$t" .sh)
+	case $name in lib) continue ;; esac
+	if [ -n "${TESTS:-}" ]; then
+		case " $TESTS " in *" $name "*) ;; *) continue ;; esac
+	fi
+	start=$(date +%s)
+	sh "$t" >"$log" 2>&1
+	rc=$?
+	grep -E '^(FAIL|SKIP)' "$log"
+	set -- $(awk '/^PASS: /{p++} /^FAIL: /{f++} /^SKIP: /{s++}
+	    END{print p+0, f+0, s+0}' "$log")
+	p=$1 f=$2 s=$3
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $name: exited $rc"
+		tail -5 "$log" | sed 's/^/    /'
+		f=1
+	fi
+	echo "# $name: $p passed, $f failed, $s skipped ($(($(date +%s) - start)) s)"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
