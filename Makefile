@@ -110,6 +110,24 @@ install: $(BIN)
 	for a in $$($(BIN) --list); do \
 		ln -sf fenix $(DESTDIR)$(BINDIR)/fenix-$$a; done
 
+# `make run`: serve ./www on 127.0.0.1:8080 in the foreground (Ctrl-C stops).
+PORT ?= 8080
+run: $(BIN)
+	$(BIN) server -l 127.0.0.1:$(PORT) -r www
+
+# `make fuzz`: libFuzzer (clang) on the HTTP parser, FUZZ_TIME seconds.
+FUZZ_TIME ?= 60
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	@mkdir -p obj/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore \
+		-o obj/fuzz/http_fuzz core/http.c tests/fuzz/http_fuzz.c
+	obj/fuzz/http_fuzz -max_total_time=$(FUZZ_TIME) -max_len=20000 \
+		obj/fuzz/corpus tests/unit/data
+
+bench: $(BIN)
+	python3 tests/bench/bench.py --fenix $(BIN)
+
 lint:
 	@command -v clang-format >/dev/null || { echo "lint needs clang-format" >&2; exit 1; }
 	@clang-format --dry-run -Werror $(SRCS) $(wildcard core/*.h) 2>&1 | head -40

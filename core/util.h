@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #define FX_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define FX_STR_(x)	#x
+#define FX_STR(x)	FX_STR_(x)		/* a macro's value as a string */
 
 /* Startup only: these exit(111) on failure. */
 void	*fx_xmalloc(size_t n);

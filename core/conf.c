@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.c - server settings: nginx's defaults, and one sorted keyword
+ * table that both `-o key=value` and the config file go through, so that
+ * every setting has one name, one parser and one error message.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "conf.h"
+#include "util.h"
+
+#define MAX_MS		(24LL * 3600 * 1000)	/* a day */
+
+void
+fx_conf_defaults(struct fx_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->root = "www";
+	c->workers = 0;
+	c->max_conns = CONFIG_MAX_CONNS;
+	c->header_ms = 60000;		/* client_header_timeout */
+	c->keepalive_ms = 75000;	/* keepalive_timeout */
+	c->send_ms = 60000;		/* send_timeout */
+	c->shutdown_ms = 8000;		/* below docker stop's 10 s */
+	c->grace_ms = 1000;
+	c->body_max = 1024 * 1024;	/* client_max_body_size */
+	c->gzip_static = 1;
+}
+
+enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE };
+
+static const struct kw {
+	const char	*name;
+	int		 type;
+	size_t		 off;
+	long long	 min, max;
+} kws[] = {			/* sorted by name: bsearch */
+	{ "access_log",		T_STR,	offsetof(struct fx_conf, access_log),
+	    0, 0 },
+	{ "body_max",		T_SIZE,	offsetof(struct fx_conf, body_max),
+	    0, 1LL << 40 },
+	{ "dirlist",		T_BOOL,	offsetof(struct fx_conf, dirlist),
+	    0, 1 },
+	{ "dotfiles",		T_BOOL,	offsetof(struct fx_conf, dotfiles),
+	    0, 1 },
+	{ "error_log",		T_STR,	offsetof(struct fx_conf, error_log),
+	    0, 0 },
+	{ "grace_timeout",	T_MS,	offsetof(struct fx_conf, grace_ms),
+	    0, MAX_MS },
+	{ "gzip_static",	T_BOOL,	offsetof(struct fx_conf, gzip_static),
+	    0, 1 },
+	{ "header_timeout",	T_MS,	offsetof(struct fx_conf, header_ms),
+	    1, MAX_MS },
+	{ "keepalive_timeout",	T_MS,	offsetof(struct fx_conf, keepalive_ms),
+	    0, MAX_MS },
+	{ "listen",		T_LISTEN, 0, 0, 0 },
+	{ "max_conns",		T_INT,	offsetof(struct fx_conf, max_conns),
+	    1, 1 << 20 },
+	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
+	    0, 0 },
+	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
+	{ "send_timeout",	T_MS,	offsetof(struct fx_conf, send_ms),
+	    1, MAX_MS },
+	{ "shutdown_timeout",	T_MS,	offsetof(struct fx_conf, shutdown_ms),
+	    0, MAX_MS },
+	{ "symlinks",		T_BOOL,	offsetof(struct fx_conf, symlinks),
+	    0, 1 },
+	{ "workers",		T_INT,	offsetof(struct fx_conf, workers),
+	    0, 1024 },
+};
+
+static int
+kw_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct kw *)elem)->name);
+}
+
+/* "1024", "64k", "1m", "1g" into bytes. */
+static int
+parse_size(const char *s, long long max, long long *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	long long mul = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K': mul = 1024; break;
+	case 'm': case 'M': mul = 1024 * 1024; break;
+	case 'g': case 'G': mul = 1024 * 1024 * 1024; break;
+	}
+	if (mul != 1)
+		num[n - 1] = '\0';
+	if (fx_parse_num(num, 0, max / mul, out) == -1)
+		return -1;
+	*out *= mul;
+	return 0;
+}
+
+int
+fx_conf_set(struct fx_conf *c, const char *key, const char *val,
+    const char **why)
+{
+	const struct kw *k;
+	long long v;
+	char *base = (char *)c;
+
+	k = bsearch(key, kws, FX_NELEM(kws), sizeof(kws[0]), kw_cmp);
+	if (k == NULL) {
+		*why = "unknown setting";
+		return -1;
+	}
+	switch (k->type) {
+	case T_STR:
+		if (*val == '\0') {
+			*why = "needs a value";
+			return -1;
+		}
+		*(const char **)(base + k->off) = fx_xstrdup(val);
+		return 0;
+	case T_MS:
+		if (fx_parse_msec(val, k->max, &v) == -1 || v < k->min) {
+			*why = "needs seconds (\"60\", \"0.5\", \"2s\")";
+			return -1;
+		}
+		*(long long *)(base + k->off) = v;
+		return 0;
+	case T_SIZE:
+		if (parse_size(val, k->max, &v) == -1) {
+			*why = "needs a size (\"1048576\", \"64k\", \"1m\")";
+			return -1;
+		}
+		*(long long *)(base + k->off) = v;
+		return 0;
+	case T_INT:
+		if (fx_parse_num(val, k->min, k->max, &v) == -1) {
+			*why = "needs a whole number in range";
+			return -1;
+		}
+		*(int *)(base + k->off) = (int)v;
+		return 0;
+	case T_BOOL:
+		if (strcmp(val, "on") == 0 || strcmp(val, "1") == 0)
+			*(int *)(base + k->off) = 1;
+		else if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0)
+			*(int *)(base + k->off) = 0;
+		else {
+			*why = "needs on or off";
+			return -1;
+		}
+		if (strcmp(key, "dirlist") == 0 && !ENABLE_FEATURE_DIRLIST &&
+		    c->dirlist) {
+			*why = "directory listings are not built in "
+			    "(FEATURE_DIRLIST)";
+			return -1;
+		}
+		return 0;
+	case T_LISTEN:
+		if (c->nlisten == FX_LISTEN_MAX) {
+			*why = "too many listen addresses";
+			return -1;
+		}
+		if (fx_listen_parse(&c->listen[c->nlisten], val, why) == -1)
+			return -1;
+		c->nlisten++;
+		return 0;
+	}
+	*why = "internal error";
+	return -1;
+}
+
+int
+fx_conf_set_kv(struct fx_conf *c, const char *kv, const char **why)
+{
+	char key[32];
+	const char *eq = strchr(kv, '=');
+
+	if (eq == NULL || (size_t)(eq - kv) >= sizeof(key) || eq == kv) {
+		*why = "expected NAME=VALUE";
+		return -1;
+	}
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	return fx_conf_set(c, key, eq + 1, why);
+}
+
+const char *
+fx_conf_keyword(size_t i)
+{
+	return i < FX_NELEM(kws) ? kws[i].name : NULL;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.h - the server's settings, from the command line (and later the
+ * config file), with nginx's defaults.
+ */
+#ifndef FX_CONF_H
+#define FX_CONF_H
+
+#include "listen.h"
+
+struct fx_conf {
+	struct fx_listen listen[FX_LISTEN_MAX];
+	int		 nlisten;
+	const char	*root;		/* document root */
+	const char	*access_log;	/* NULL: off; "-": stdout */
+	const char	*error_log;	/* NULL: stderr */
+	const char	*pidfile;
+	int		 workers;	/* 0: one per online CPU */
+	int		 max_conns;	/* per worker */
+	long long	 header_ms;	/* whole request head (and body reads) */
+	long long	 keepalive_ms;	/* idle between requests */
+	long long	 send_ms;	/* between two writes that progress */
+	long long	 shutdown_ms;	/* graceful drain bound */
+	long long	 grace_ms;	/* idle keep-alive kept on drain */
+	long long	 body_max;	/* request body discarded up to this */
+	int		 symlinks;
+	int		 dotfiles;
+	int		 dirlist;
+	int		 gzip_static;
+};
+
+/* Fill c with the defaults. */
+void	fx_conf_defaults(struct fx_conf *c);
+
+/*
+ * Set one setting by its name (the config file's keyword).  Returns 0,
+ * or -1 with a reason in *why (a static string).  Strings are copied.
+ */
+int	fx_conf_set(struct fx_conf *c, const char *key, const char *val,
+	    const char **why);
+
+/* The same from "NAME=VALUE" (the -o option). */
+int	fx_conf_set_kv(struct fx_conf *c, const char *kv, const char **why);
+
+/* The i-th keyword in sorted order, or NULL past the end. */
+const char *fx_conf_keyword(size_t i);
+
+#endif

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c - a worker's connections (see conn.h).  Sockets are registered
+ * once, edge-triggered for input and output; rready and wready remember
+ * what epoll said until a short read or an EAGAIN says otherwise, so a
+ * keep-alive request costs one read and one write.
+ *
+ * An idle keep-alive connection holds only its struct fx_conn: the buffer,
+ * the parsed request and the response (struct fx_busy) are taken when
+ * bytes arrive and given back when the connection goes idle again.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alog.h"
+#include "conn.h"
+#include "ev.h"
+#include "http.h"
+#include "log.h"
+#include "resp.h"
+
+#define BUF_SIZE	(FX_HTTP_MAX_HEAD + 2048)
+#define BUSY_POOL_MAX	64		/* fx_busy kept for reuse */
+#define LINGER_MS	5000		/* nginx's lingering_timeout */
+#define ACCEPT_RETRY_MS	100		/* after EMFILE/ENFILE */
+#define SENDFILE_CHUNK	(1 << 21)	/* bytes per sendfile call */
+
+enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
+
+struct fx_busy {
+	struct fx_busy		*next;		/* in the pool */
+	struct fx_http_req	 req;
+	struct fx_resp		 resp;
+	size_t			 len;		/* bytes in buf */
+	size_t			 pos;		/* current request's first */
+	size_t			 next_req;	/* first byte after it */
+	size_t			 hdr_sent;
+	long long		 body_sent;
+	char			 buf[BUF_SIZE];
+};
+
+struct fx_conn {
+	struct fx_ev		 ev;
+	struct fx_timer		 timer;
+	struct fx_conn		*prev, *next;	/* all connections */
+	struct fx_busy		*b;		/* NULL while idle */
+	unsigned char		 state;
+	unsigned char		 rready;	/* may have bytes to read */
+	unsigned char		 wready;	/* may write without EAGAIN */
+	unsigned char		 family;
+	unsigned char		 addr[16];
+};
+
+struct lsn {
+	struct fx_ev		 ev;
+	int			 on;		/* registered with epoll */
+};
+
+static const struct fx_conf *conf;
+static struct lsn lsns[FX_LISTEN_MAX];
+static int nlsns;
+static struct fx_conn conns = { .prev = &conns, .next = &conns };
+static int nconns;
+static int draining;
+static struct fx_busy *pool;
+static int npool;
+static struct fx_timerq q_header, q_keepalive, q_send, q_linger, q_grace;
+static struct fx_timerq q_accept, q_flush;
+static struct fx_timer t_accept, t_flush;
+
+static void conn_run(struct fx_conn *);
+
+static struct fx_busy *
+busy_get(void)
+{
+	struct fx_busy *b;
+
+	if ((b = pool) != NULL) {
+		pool = b->next;
+		npool--;
+	} else if ((b = malloc(sizeof(*b))) == NULL)
+		return NULL;
+	b->len = b->pos = 0;
+	fx_http_init(&b->req);
+	b->resp.file = NULL;
+	b->resp.owned = NULL;
+	return b;
+}
+
+static void
+busy_put(struct fx_busy *b)
+{
+	fx_resp_done(&b->resp);
+	if (npool < BUSY_POOL_MAX) {
+		b->next = pool;
+		pool = b;
+		npool++;
+	} else
+		free(b);
+}
+
+static void
+listeners_enable(int on)
+{
+	int i;
+
+	for (i = 0; i < nlsns; i++) {
+		if (lsns[i].on == on || lsns[i].ev.fd == -1)
+			continue;
+		if ((on ? fx_ev_add(&lsns[i].ev, EPOLLIN | EPOLLEXCLUSIVE) :
+		    fx_ev_del(&lsns[i].ev)) == -1)
+			fx_log_warn("epoll_ctl listener");
+		else
+			lsns[i].on = on;
+	}
+}
+
+static void
+conn_close(struct fx_conn *c)
+{
+	fx_timer_cancel(&c->timer);
+	if (c->b != NULL)
+		busy_put(c->b);
+	close(c->ev.fd);	/* also takes it out of epoll */
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	free(c);
+	if (nconns-- == conf->max_conns && !draining &&
+	    !fx_timer_armed(&t_accept))
+		listeners_enable(1);
+}
+
+/* Nothing to do until the client speaks again: give the buffer back. */
+static void
+conn_idle(struct fx_conn *c)
+{
+	if (c->b != NULL) {
+		busy_put(c->b);
+		c->b = NULL;
+	}
+	c->state = C_IDLE;
+	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+}
+
+/* Half-close and read until the client closes too.  0, or -1 closed. */
+static int
+conn_linger(struct fx_conn *c)
+{
+	if (shutdown(c->ev.fd, SHUT_WR) == -1) {
+		conn_close(c);
+		return -1;
+	}
+	c->state = C_LINGER;
+	fx_timer_arm(&q_linger, &c->timer);
+	return 0;
+}
+
+static void
+log_request(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+
+	if (fx_alog_on())
+		fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET, c->addr,
+		    b->req.method_name.p != NULL ? &b->req : NULL,
+		    b->resp.status, b->body_sent);
+}
+
+/* Begin sending the answer in b->resp. */
+static void
+conn_send(struct fx_conn *c)
+{
+	c->b->hdr_sent = 0;
+	c->b->body_sent = 0;
+	c->state = C_SEND;
+	fx_timer_arm(&q_send, &c->timer);
+}
+
+static void
+conn_error(struct fx_conn *c, int status)
+{
+	struct fx_busy *b = c->b;
+
+	fx_resp_error(&b->resp, status, 1, b->req.method == FX_M_HEAD &&
+	    b->req.head_len != 0);
+	b->next_req = b->len;
+	conn_send(c);
+}
+
+/* A whole request (head and body) is in: answer it. */
+static void
+conn_answer(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+
+	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining);
+	conn_send(c);
+}
+
+/* Read what the socket has into the buffer.  1 read, 0 none, -1 closed. */
+static int
+conn_read(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+	size_t room;
+	ssize_t n;
+
+	if (b->len == BUF_SIZE && b->pos > 0 && c->state == C_HEAD) {
+		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
+		b->len -= b->pos;
+		b->pos = 0;
+	}
+	room = BUF_SIZE - b->len;
+	if (room == 0)
+		return 0;
+	n = read(c->ev.fd, b->buf + b->len, room);
+	if (n > 0) {
+		b->len += (size_t)n;
+		if ((size_t)n < room)
+			c->rready = 0;
+		return 1;
+	}
+	if (n == 0)
+		return -1;
+	if (errno == EAGAIN || errno == EINTR) {
+		c->rready = errno == EINTR;
+		return 0;
+	}
+	return -1;
+}
+
+/* Write the answer.  1 done, 0 blocked, -1 failed. */
+static int
+conn_write(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+	struct fx_resp *r = &b->resp;
+	struct iovec iov[2];
+	long long left;
+	off_t off;
+	ssize_t n;
+	int cnt;
+
+	for (;;) {
+		cnt = 0;
+		if (b->hdr_sent < r->hdr_len) {
+			iov[cnt].iov_base = r->hdr + b->hdr_sent;
+			iov[cnt++].iov_len = r->hdr_len - b->hdr_sent;
+		}
+		if (r->mem != NULL && b->body_sent < (long long)r->mem_len) {
+			iov[cnt].iov_base = (char *)r->mem + b->body_sent;
+			iov[cnt++].iov_len = r->mem_len - (size_t)b->body_sent;
+		}
+		if (cnt == 1 && r->mem == NULL && r->file != NULL) {
+			/* Header now, file next: one segment where it fits. */
+			n = send(c->ev.fd, iov[0].iov_base, iov[0].iov_len,
+			    MSG_MORE | MSG_NOSIGNAL);
+		} else if (cnt > 0) {
+			n = writev(c->ev.fd, iov, cnt);
+		} else if (r->file != NULL && r->mem == NULL &&
+		    b->body_sent < r->len) {
+			off = (off_t)(r->off + b->body_sent);
+			left = r->len - b->body_sent;
+			n = sendfile(c->ev.fd, r->file->fd, &off,
+			    left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
+			    (size_t)left);
+			if (n == 0)	/* file shrank under us */
+				return -1;
+		} else
+			return 1;
+		if (n == -1) {
+			if (errno == EAGAIN) {
+				c->wready = 0;
+				return 0;
+			}
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		fx_timer_arm(&q_send, &c->timer);
+		if (b->hdr_sent < r->hdr_len) {
+			size_t h = r->hdr_len - b->hdr_sent;
+
+			if ((size_t)n < h) {
+				b->hdr_sent += (size_t)n;
+				continue;
+			}
+			b->hdr_sent = r->hdr_len;
+			n -= (ssize_t)h;
+		}
+		b->body_sent += n;
+	}
+}
+
+/*
+ * The answer is out: log it, then go on to the next request, idle, linger
+ * or close.  Returns 1 to go on running c, 0 to wait, -1 if c is freed.
+ */
+static int
+conn_done(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+	int close_it = b->resp.close;
+
+	log_request(c);
+	fx_resp_done(&b->resp);
+	if (close_it) {
+		/* Unread bytes: linger so that they cannot RST our answer. */
+		if (c->rready || b->next_req < b->len)
+			return conn_linger(c) == 0 ? 1 : -1;
+		conn_close(c);
+		return -1;
+	}
+	if (b->next_req < b->len) {		/* pipelined */
+		b->pos = b->next_req;
+	} else {
+		b->pos = b->len = 0;
+		if (!c->rready) {
+			conn_idle(c);
+			return 0;
+		}
+	}
+	fx_http_init(&b->req);
+	c->state = C_HEAD;
+	fx_timer_arm(&q_header, &c->timer);
+	return 1;
+}
+
+static void
+conn_run(struct fx_conn *c)
+{
+	struct fx_busy *b;
+	enum fx_rc rc;
+	size_t used, start;
+	int r;
+
+	for (;;) {
+		switch (c->state) {
+		case C_IDLE:
+			if (!c->rready)
+				return;
+			if ((c->b = busy_get()) == NULL) {
+				fx_log_warnx("out of memory");
+				conn_close(c);
+				return;
+			}
+			c->state = C_HEAD;
+			fx_timer_arm(&q_header, &c->timer);
+			/* FALLTHROUGH */
+		case C_HEAD:
+			b = c->b;
+			rc = b->len > b->pos ? fx_http_parse(&b->req,
+			    b->buf + b->pos, b->len - b->pos) : FX_AGAIN;
+			if (rc == FX_ERROR) {
+				conn_error(c, b->req.status);
+				break;
+			}
+			if (rc == FX_AGAIN) {
+				if (!c->rready) {
+					if (b->len == b->pos)
+						conn_idle(c);
+					return;
+				}
+				if ((r = conn_read(c)) == -1) {
+					conn_close(c);
+					return;
+				}
+				if (r == 0 && b->len == BUF_SIZE) {
+					conn_error(c, 431);
+					break;
+				}
+				continue;
+			}
+			b->next_req = b->pos + b->req.head_len;
+			c->state = C_BODY;
+			/* FALLTHROUGH */
+		case C_BODY:
+			b = c->b;
+			start = b->next_req;
+			rc = fx_http_body(&b->req, b->buf + start,
+			    b->len - start, (unsigned long long)conf->body_max,
+			    &used);
+			if (rc == FX_ERROR) {
+				conn_error(c, b->req.status);
+				break;
+			}
+			if (rc == FX_AGAIN) {
+				/* Drop the body bytes; keep the head. */
+				b->len = start;
+				if (!c->rready)
+					return;
+				if (conn_read(c) == -1) {
+					conn_close(c);
+					return;
+				}
+				continue;
+			}
+			if (used > 0) {
+				memmove(b->buf + start, b->buf + start + used,
+				    b->len - start - used);
+				b->len -= used;
+			}
+			conn_answer(c);
+			/* FALLTHROUGH */
+		case C_SEND:
+			if (!c->wready)
+				return;
+			r = conn_write(c);
+			if (r == 0)
+				return;
+			if (r == -1) {
+				conn_close(c);
+				return;
+			}
+			if (conn_done(c) != 1)
+				return;
+			break;
+		case C_LINGER:
+			if (!c->rready)
+				return;
+			b = c->b;
+			b->pos = b->len = 0;
+			if ((r = conn_read(c)) == -1) {
+				conn_close(c);
+				return;
+			}
+			if (r == 0 && !c->rready)
+				return;
+			break;
+		}
+	}
+}
+
+static void
+conn_ev(struct fx_ev *ev, uint32_t events)
+{
+	struct fx_conn *c = (struct fx_conn *)ev;
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rready = 1;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->wready = 1;
+	conn_run(c);
+}
+
+static void
+conn_timeout(struct fx_timer *t)
+{
+	struct fx_conn *c = (struct fx_conn *)((char *)t -
+	    offsetof(struct fx_conn, timer));
+
+	/* A client that sent part of a request gets a 408 on its way out. */
+	if (c->state == C_HEAD && c->b != NULL && c->b->len > c->b->pos) {
+		fx_resp_error(&c->b->resp, 408, 1, 0);
+		(void)send(c->ev.fd, c->b->resp.hdr, c->b->resp.hdr_len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
+		(void)send(c->ev.fd, c->b->resp.mem, c->b->resp.mem_len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	conn_close(c);
+}
+
+static void
+accept_retry(struct fx_timer *t)
+{
+	(void)t;
+	if (!draining && nconns < conf->max_conns)
+		listeners_enable(1);
+}
+
+static void
+flush_tick(struct fx_timer *t)
+{
+	fx_alog_flush();
+	fx_timer_arm(&q_flush, t);
+}
+
+static void
+lsn_ev(struct fx_ev *ev, uint32_t events)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct fx_conn *c;
+	int fd, i;
+
+	(void)events;
+	/* A few per wakeup: EPOLLEXCLUSIVE wakes the other workers too. */
+	for (i = 0; i < 8 && nconns < conf->max_conns; i++) {
+		sl = sizeof(ss);
+		fd = accept4(ev->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* No busy loop: stop accepting for a while. */
+				fx_log_warn("accept4 (pausing %d ms)",
+				    ACCEPT_RETRY_MS);
+				listeners_enable(0);
+				fx_timer_arm(&q_accept, &t_accept);
+				return;
+			default:
+				fx_log_warn("accept4");
+				return;
+			}
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			fx_log_warnx("out of memory");
+			return;
+		}
+		c->ev.fn = conn_ev;
+		c->ev.fd = fd;
+		c->timer.fn = conn_timeout;
+		if (ss.ss_family == AF_INET6) {
+			c->family = 6;
+			memcpy(c->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+			    16);
+		} else
+			memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr,
+			    4);
+		if (fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP |
+		    EPOLLET) == -1) {
+			fx_log_warn("epoll_ctl");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = conns.next;
+		c->prev = &conns;
+		conns.next->prev = c;
+		conns.next = c;
+		if (++nconns == conf->max_conns)
+			listeners_enable(0);
+		/* TCP_DEFER_ACCEPT: the request is most likely here. */
+		c->rready = 1;
+		c->wready = 1;
+		conn_run(c);
+	}
+}
+
+int
+fx_conn_init(const struct fx_conf *cf)
+{
+	int i;
+
+	conf = cf;
+	fx_timerq_init(&q_header, cf->header_ms);
+	fx_timerq_init(&q_keepalive, cf->keepalive_ms);
+	fx_timerq_init(&q_send, cf->send_ms);
+	fx_timerq_init(&q_linger, LINGER_MS);
+	fx_timerq_init(&q_grace, cf->grace_ms);
+	fx_timerq_init(&q_accept, ACCEPT_RETRY_MS);
+	fx_timerq_init(&q_flush, 1000);
+	fx_ev_add_timerq(&q_header);
+	fx_ev_add_timerq(&q_keepalive);
+	fx_ev_add_timerq(&q_send);
+	fx_ev_add_timerq(&q_linger);
+	fx_ev_add_timerq(&q_grace);
+	fx_ev_add_timerq(&q_accept);
+	fx_ev_add_timerq(&q_flush);
+	t_accept.fn = accept_retry;
+	t_flush.fn = flush_tick;
+	if (fx_alog_on())
+		fx_timer_arm(&q_flush, &t_flush);
+	nlsns = 0;
+	for (i = 0; i < cf->nlisten; i++) {
+		lsns[nlsns].ev.fn = lsn_ev;
+		lsns[nlsns].ev.fd = cf->listen[i].fd;
+		lsns[nlsns].on = 0;
+		nlsns++;
+	}
+	listeners_enable(1);
+	return 0;
+}
+
+void
+fx_conn_drain(void)
+{
+	struct fx_conn *c, *next;
+	int i;
+
+	if (draining)
+		return;
+	draining = 1;
+	listeners_enable(0);
+	for (i = 0; i < nlsns; i++) {
+		close(lsns[i].ev.fd);
+		lsns[i].ev.fd = -1;
+	}
+	/* Idle ones get the grace; busy ones answer with Connection: close. */
+	for (c = conns.next; c != &conns; c = next) {
+		next = c->next;
+		if (c->state == C_IDLE)
+			fx_timer_arm(&q_grace, &c->timer);
+	}
+}
+
+void
+fx_conn_close_all(void)
+{
+	while (conns.next != &conns)
+		conn_close(conns.next);
+}
+
+int
+fx_conn_count(void)
+{
+	return nconns;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listen.h - listening sockets: parse "ADDR:PORT" and "[V6]:PORT", bind
+ * them close-on-exec and non-blocking.
+ */
+#ifndef FX_LISTEN_H
+#define FX_LISTEN_H
+
+#include <sys/socket.h>
+
+#define FX_LISTEN_MAX	16		/* -l given at most this often */
+#define FX_ADDRSTRLEN	64		/* "[v6]:port" and a NUL */
+
+struct fx_listen {
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	int			 fd;		/* -1 until bound */
+	char			 name[FX_ADDRSTRLEN];	/* as printed */
+};
+
+/*
+ * Parse "ADDR:PORT", "[V6ADDR]:PORT", or a bare "PORT" or "*:PORT" (every IPv4
+ * address, as nginx) into l.
+ * Returns 0, or -1 with a reason in *why (a static string).
+ */
+int	fx_listen_parse(struct fx_listen *l, const char *s, const char **why);
+
+/* Format addr as "1.2.3.4:80" or "[::1]:80" into buf (FX_ADDRSTRLEN). */
+void	fx_listen_name(const struct sockaddr *sa, char *buf, size_t len);
+
+/*
+ * Bind and listen on l->addr (SO_REUSEADDR, close-on-exec, non-blocking,
+ * TCP_DEFER_ACCEPT).  Sets l->fd and, for port 0, the real address and
+ * name.  Returns 0 or -1 with errno.
+ */
+int	fx_listen_open(struct fx_listen *l, int backlog);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the worker loop.  Signals arrive through a signalfd in the
+ * same epoll loop, so no work is done in a signal handler.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alog.h"
+#include "conn.h"
+#include "ev.h"
+#include "file.h"
+#include "log.h"
+#include "resp.h"
+#include "worker.h"
+
+static int quit, stop, reopen;
+static struct fx_ev sig_ev;
+
+static void
+sig_read(struct fx_ev *ev, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(ev->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			stop = 1;
+			break;
+		case SIGQUIT:
+		case SIGWINCH:
+		case SIGHUP:
+			quit = 1;
+			break;
+		case SIGUSR1:
+			reopen = 1;
+			break;
+		}
+	}
+}
+
+int
+fx_worker_run(const struct fx_conf *conf, int ready_fd)
+{
+	sigset_t set;
+	long long deadline = 0;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (fx_ev_init() == -1) {
+		fx_log_warn("epoll_create1");
+		return FX_EXIT_SYS;
+	}
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	sig_ev.fn = sig_read;
+	sig_ev.fd = fd;
+	if (fd == -1 || fx_ev_add(&sig_ev, EPOLLIN) == -1) {
+		fx_log_warn("signalfd");
+		return FX_EXIT_SYS;
+	}
+	fx_conn_init(conf);
+	if (ready_fd != -1)
+		(void)!write(ready_fd, "", 1);
+	/* From here on, errors are logged and the loop goes on. */
+	for (;;) {
+		fx_file_clock = fx_ev_now / 1000;
+		fx_resp_clock(time(NULL));
+		if (fx_ev_run_once(quit ? 100 : 1000) == -1 &&
+		    errno != EINTR) {
+			fx_log_warn("epoll_wait");
+			break;
+		}
+		if (reopen) {
+			reopen = 0;
+			if (fx_alog_reopen() == -1)
+				fx_log_warn("reopen access log");
+		}
+		if (stop)
+			break;
+		if (quit && deadline == 0) {
+			fx_conn_drain();
+			deadline = fx_ev_now + conf->shutdown_ms;
+		}
+		if (quit && (fx_conn_count() == 0 || fx_ev_now >= deadline))
+			break;
+	}
+	if (fx_conn_count() > 0 && !stop)
+		fx_log_warnx("shutdown timeout: closing %d connections",
+		    fx_conn_count());
+	fx_conn_close_all();
+	fx_alog_flush();
+	return FX_EXIT_OK;
+}
