@@ -10,83 +10,97 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alog.h"
 #include "conf.h"
-#include "file.h"
-#include "listen.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
 static const char usage[] =
-    "usage: fenix server [-l ADDR:PORT]... [-r ROOT] [-a ACCESS_LOG]\n"
-    "                    [-e ERROR_LOG] [-w WORKERS] [-p PIDFILE]\n"
-    "                    [-o NAME=VALUE]...\n"
+    "usage: fenix server [-c CONFIG] [-t] [-d] [-l ADDR:PORT]... [-r ROOT]\n"
+    "                    [-a ACCESS_LOG] [-e ERROR_LOG] [-w WORKERS]\n"
+    "                    [-p PIDFILE] [-u USER] [-o NAME=VALUE]...\n"
     "Serve the files under ROOT over HTTP/1.1 with a master and workers.\n"
     "\n"
+    "  -c FILE         read settings from FILE (\"name value\" lines)\n"
+    "  -t              check the configuration and exit (0 ok, 100 bad)\n"
+    "  -d              run as a daemon (default: foreground)\n"
     "  -l ADDR:PORT    listen there (repeatable): 127.0.0.1:8080, [::1]:80,\n"
     "                  *:80 or a bare port for every IPv4 address\n"
     "                  (default *:" FX_STR(CONFIG_DEFAULT_PORT) ")\n"
     "  -r ROOT         document root (default ./www)\n"
     "  -a FILE         access log in the combined format, - for stdout\n"
-    "                  (default: none)\n"
     "  -e FILE         error log (default: stderr)\n"
     "  -w N            worker processes (default: one per online CPU)\n"
-    "  -p PIDFILE      write the master's pid there\n"
-    "  -o NAME=VALUE   any setting by name:\n"
+    "  -p PIDFILE      pid file (default /run/fenix.pid as root, else\n"
+    "                  $XDG_RUNTIME_DIR/fenix.pid or /tmp/fenix-UID.pid)\n"
+    "  -u USER         workers run as USER (the master binds as root)\n"
+    "  -o NAME=VALUE   any setting by name, as in the config file:\n"
     "                  header_timeout=60 keepalive_timeout=75 send_timeout=60\n"
     "                  shutdown_timeout=8 grace_timeout=1 (seconds)\n"
     "                  max_conns=N body_max=1m dirlist=on|off\n"
     "                  dotfiles=on|off symlinks=on|off gzip_static=on|off\n"
+    "                  refuse_root=on|off\n"
+    "Command-line settings override the config file's.\n"
     "\n"
-    "Signals: TERM/INT stop, QUIT drain and stop, USR1 reopen logs,\n"
-    "WINCH stop the workers.  Exit: 0 ok, 100 usage, 111 system error.\n";
+    "Signals: TERM/INT stop, QUIT drain and stop, HUP reload, USR1 reopen\n"
+    "logs, USR2 upgrade to the binary on disk, WINCH stop the workers.\n"
+    "Exit: 0 ok, 100 usage or config error, 111 system error.\n";
+
+/* Each option becomes a "name=value" override, kept for HUP reloads. */
+static char **over;
+static int nover;
 
 static void
-bad(const char *what, const char *val, const char *why)
+add(const char *name, const char *val)
 {
-	fx_fatalx(FX_EXIT_USAGE, "%s '%s': %s", what, val, why);
+	size_t n = strlen(name) + strlen(val) + 2;
+	char *s = fx_xmalloc(n);
+
+	snprintf(s, n, "%s=%s", name, val);
+	over = realloc(over, (size_t)(nover + 1) * sizeof(*over));
+	if (over == NULL)
+		fx_fatal(FX_EXIT_SYS, "realloc");
+	over[nover++] = s;
 }
 
 int
 server_main(int argc, char **argv)
 {
-	static struct fx_conf conf;
-	const char *why;
-	long long v;
-	int c, i;
+	static struct fx_master_opts mo;
+	struct fx_conf c;
+	char err[512];
+	int ch, test = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		fputs(usage, stdout);
 		return FX_EXIT_OK;
 	}
-	fx_conf_defaults(&conf);
-	while ((c = getopt(argc, argv, "l:r:a:e:w:p:o:")) != -1) {
-		switch (c) {
-		case 'l':
-			if (fx_conf_set(&conf, "listen", optarg, &why) == -1)
-				bad("-l", optarg, why);
-			break;
-		case 'r':
-			conf.root = optarg;
-			break;
-		case 'a':
-			conf.access_log = optarg;
-			break;
-		case 'e':
-			conf.error_log = optarg;
-			break;
+	while ((ch = getopt(argc, argv, "c:tdl:r:a:e:w:p:u:o:")) != -1) {
+		switch (ch) {
+		case 'c': mo.conf_file = optarg; break;
+		case 't': test = 1; break;
+		case 'd': mo.daemon = 1; break;
+		case 'l': add("listen", optarg); break;
+		case 'r': add("root", optarg); break;
+		case 'a': add("access_log", optarg); break;
+		case 'e': add("error_log", optarg); break;
 		case 'w':
-			if (fx_parse_num(optarg, 1, 1024, &v) == -1)
-				bad("-w", optarg, "needs a number from 1 to 1024");
-			conf.workers = (int)v;
+			if (strcmp(optarg, "0") == 0)
+				fx_fatalx(FX_EXIT_USAGE, "-w '0': needs a "
+				    "number from 1 to 1024");
+			add("workers", optarg);
 			break;
-		case 'p':
-			conf.pidfile = optarg;
-			break;
+		case 'p': add("pidfile", optarg); break;
+		case 'u': add("user", optarg); break;
 		case 'o':
-			if (fx_conf_set_kv(&conf, optarg, &why) == -1)
-				bad("-o", optarg, why);
+			if (strchr(optarg, '=') == NULL)
+				fx_fatalx(FX_EXIT_USAGE, "-o '%s': expected "
+				    "NAME=VALUE", optarg);
+			over = realloc(over, (size_t)(nover + 1) *
+			    sizeof(*over));
+			if (over == NULL)
+				fx_fatal(FX_EXIT_SYS, "realloc");
+			over[nover++] = optarg;
 			break;
 		default:
 			fputs(usage, stderr);
@@ -94,29 +108,27 @@ server_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		bad("argument", argv[optind], "unexpected (see --help)");
-	if (conf.nlisten == 0 && fx_conf_set(&conf, "listen",
-	    "*:" FX_STR(CONFIG_DEFAULT_PORT), &why) == -1)
-		bad("default listen", "", why);
-
-	if (conf.error_log != NULL && fx_log_open(conf.error_log) == -1)
-		fx_fatal(FX_EXIT_SYS, "error log %s", conf.error_log);
-	if (fx_file_init(conf.root) == -1)
-		fx_fatal(FX_EXIT_USAGE, "document root %s", conf.root);
-	fx_file_conf.symlinks = conf.symlinks;
-	fx_file_conf.dotfiles = conf.dotfiles;
-	fx_file_conf.dirlist = conf.dirlist;
-	fx_file_conf.gzip_static = conf.gzip_static;
-	if (ENABLE_FEATURE_ACCESS_LOG && conf.access_log != NULL &&
-	    fx_alog_open(conf.access_log) == -1)
-		fx_fatal(FX_EXIT_SYS, "access log %s", conf.access_log);
-	if (!ENABLE_FEATURE_ACCESS_LOG && conf.access_log != NULL)
-		fx_fatalx(FX_EXIT_USAGE, "access log not built in "
-		    "(FEATURE_ACCESS_LOG)");
-	for (i = 0; i < conf.nlisten; i++)
-		if (fx_listen_open(&conf.listen[i], 511) == -1)
-			fx_fatal(FX_EXIT_SYS, "listen on %s",
-			    conf.listen[i].name);
-	return fx_proc_master(&conf);
+		fx_fatalx(FX_EXIT_USAGE, "unexpected argument '%s' (see --help)",
+		    argv[optind]);
+	/* Check everything now, so that errors come before any fork. */
+	memset(&c, 0, sizeof(c));
+	if (fx_conf_load(&c, mo.conf_file, over, nover, err,
+	    sizeof(err)) == -1)
+		fx_fatalx(FX_EXIT_USAGE, "%s", err);
+	if (access(c.root, R_OK | X_OK) == -1)
+		fx_fatal(FX_EXIT_USAGE, "document root %s", c.root);
+	fx_conf_free(&c);
+	if (test) {
+		fprintf(stderr, "fenix server: configuration %s is ok\n",
+		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
+		return FX_EXIT_OK;
+	}
+	mo.over = over;
+	mo.nover = nover;
+	mo.argv = fx_argv != NULL ? fx_argv : argv;
+	if ((mo.exe = fx_proc_exe_path(mo.argv[0])) == NULL)
+		fx_log_warnx("cannot find my executable (%s): USR2 will fail",
+		    mo.argv[0]);
+	return fx_proc_master(&mo);
 }
 #endif

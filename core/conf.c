@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,8 @@ static const struct kw {
 	    1, 1 << 20 },
 	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
 	    0, 0 },
+	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
+	    0, 1 },
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
 	{ "send_timeout",	T_MS,	offsetof(struct fx_conf, send_ms),
 	    1, MAX_MS },
@@ -69,9 +72,42 @@ static const struct kw {
 	    0, MAX_MS },
 	{ "symlinks",		T_BOOL,	offsetof(struct fx_conf, symlinks),
 	    0, 1 },
+	{ "user",		T_STR,	offsetof(struct fx_conf, user), 0, 0 },
 	{ "workers",		T_INT,	offsetof(struct fx_conf, workers),
 	    0, 1024 },
 };
+
+/* Strings of a conf live in its own list, freed by fx_conf_free. */
+struct conf_str {
+	struct conf_str	*next;
+	char		 s[];
+};
+
+static char *
+conf_strdup(struct fx_conf *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct conf_str *cs = malloc(sizeof(*cs) + n);
+
+	if (cs == NULL)
+		return NULL;
+	memcpy(cs->s, s, n);
+	cs->next = c->strs;
+	c->strs = cs;
+	return cs->s;
+}
+
+void
+fx_conf_free(struct fx_conf *c)
+{
+	struct conf_str *cs, *next;
+
+	for (cs = c->strs; cs != NULL; cs = next) {
+		next = cs->next;
+		free(cs);
+	}
+	c->strs = NULL;
+}
 
 static int
 kw_cmp(const void *key, const void *elem)
@@ -109,7 +145,7 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 {
 	const struct kw *k;
 	long long v;
-	char *base = (char *)c;
+	char *base = (char *)c, *str;
 
 	k = bsearch(key, kws, FX_NELEM(kws), sizeof(kws[0]), kw_cmp);
 	if (k == NULL) {
@@ -122,7 +158,11 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 			*why = "needs a value";
 			return -1;
 		}
-		*(const char **)(base + k->off) = fx_xstrdup(val);
+		if ((str = conf_strdup(c, val)) == NULL) {
+			*why = "out of memory";
+			return -1;
+		}
+		*(const char **)(base + k->off) = str;
 		return 0;
 	case T_MS:
 		if (fx_parse_msec(val, k->max, &v) == -1 || v < k->min) {
@@ -194,4 +234,117 @@ const char *
 fx_conf_keyword(size_t i)
 {
 	return i < FX_NELEM(kws) ? kws[i].name : NULL;
+}
+
+/*
+ * One line: "name value", '#' starts a comment, a ';' may end it (nginx
+ * habit), a value may be in double quotes.  0, or -1 with *why.
+ */
+static int
+conf_line(struct fx_conf *c, char *line, const char **why)
+{
+	char *key, *val, *end;
+
+	if ((end = strchr(line, '#')) != NULL)
+		*end = '\0';
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	if (end > line && end[-1] == ';')
+		*--end = '\0';
+	for (key = line; *key == ' ' || *key == '\t'; key++)
+		;
+	if (*key == '\0')
+		return 0;
+	for (val = key; *val != '\0' && *val != ' ' && *val != '\t'; val++)
+		;
+	if (*val == '\0') {
+		*why = "expected: name value";
+		return -1;
+	}
+	*val++ = '\0';
+	while (*val == ' ' || *val == '\t')
+		val++;
+	end = val + strlen(val);
+	while (end > val && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (*val == '"') {
+		if (end - val < 2 || end[-1] != '"') {
+			*why = "unterminated quote";
+			return -1;
+		}
+		*--end = '\0';
+		val++;
+	} else if (strpbrk(val, " \t") != NULL) {
+		*why = "one value per line (quote it if it has spaces)";
+		return -1;
+	}
+	return fx_conf_set(c, key, val, why);
+}
+
+int
+fx_conf_file(struct fx_conf *c, const char *path, char *err, size_t errlen)
+{
+	char line[1024];
+	const char *why;
+	FILE *f;
+	int lineno = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			fclose(f);
+			return -1;
+		}
+		if (memchr(line, '\0', strlen(line) + 1) != line +
+		    strlen(line)) {
+			snprintf(err, errlen, "%s:%d: NUL byte", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		why = NULL;
+		if (conf_line(c, line, &why) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			fclose(f);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
+    int nover, char *err, size_t errlen)
+{
+	const char *why;
+	int i;
+
+	fx_conf_defaults(c);
+	if (file != NULL && fx_conf_file(c, file, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < nover; i++) {
+		if (fx_conf_set_kv(c, over[i], &why) == -1) {
+			snprintf(err, errlen, "option %s: %s", over[i], why);
+			return -1;
+		}
+	}
+	if (c->nlisten == 0 && fx_conf_set(c, "listen",
+	    "*:" FX_STR(CONFIG_DEFAULT_PORT), &why) == -1) {
+		snprintf(err, errlen, "default listen: %s", why);
+		return -1;
+	}
+	return 0;
 }

@@ -27,9 +27,13 @@ struct fx_conf {
 	int		 dotfiles;
 	int		 dirlist;
 	int		 gzip_static;
+	const char	*user;		/* workers run as this user */
+	int		 refuse_root;	/* never serve as root */
+	long		 uid, gid;	/* user resolved, -1: stay as we are */
+	struct conf_str	*strs;		/* owned strings */
 };
 
-/* Fill c with the defaults. */
+/* Fill c with the defaults (c owns no strings yet: see fx_conf_free). */
 void	fx_conf_defaults(struct fx_conf *c);
 
 /*
@@ -41,6 +45,24 @@ int	fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 
 /* The same from "NAME=VALUE" (the -o option). */
 int	fx_conf_set_kv(struct fx_conf *c, const char *kv, const char **why);
+
+/*
+ * Read a config file into c: "name value" per line, the names of
+ * fx_conf_set.  Returns 0, or -1 with "file:line: reason" in err.
+ */
+int	fx_conf_file(struct fx_conf *c, const char *path, char *err,
+	    size_t errlen);
+
+/*
+ * The whole configuration: defaults, then file (may be NULL), then the
+ * "NAME=VALUE" overrides of the command line.  0, or -1 with err.
+ * Does not exit; the master uses it again on HUP.
+ */
+int	fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
+	    int nover, char *err, size_t errlen);
+
+/* Free the strings c owns. */
+void	fx_conf_free(struct fx_conf *c);
 
 /* The i-th keyword in sorted order, or NULL past the end. */
 const char *fx_conf_keyword(size_t i);

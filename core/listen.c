@@ -4,6 +4,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "log.h"
 #include "util.h"
 
 int
@@ -128,4 +131,137 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+fx_listen_parse_fds(const char *s, int *fds, int max,
+    void (*bad)(const char *text, size_t n))
+{
+	const char *end;
+	char num[16];
+	long long v;
+	size_t n;
+	int cnt = 0;
+
+	while (*s != '\0') {
+		end = s + strcspn(s, ";:");
+		n = (size_t)(end - s);
+		if (n > 0) {
+			if (n < sizeof(num)) {
+				memcpy(num, s, n);
+				num[n] = '\0';
+			}
+			if (n >= sizeof(num) ||
+			    fx_parse_num(num, 0, 65535, &v) == -1)
+				bad(s, n);
+			else if (cnt < max)
+				fds[cnt++] = (int)v;
+		}
+		s = *end != '\0' ? end + 1 : end;
+	}
+	return cnt;
+}
+
+static void
+bad_entry(const char *text, size_t n)
+{
+	fx_log_warnx("inherited fd '%.*s': not a number, skipped", (int)n,
+	    text);
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
+    int any_port)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr &&
+		    (any_port || a4->sin_port == b4->sin_port);
+	if (a->ss_family == AF_INET6)
+		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
+		    (any_port || a6->sin6_port == b6->sin6_port);
+	return 0;
+}
+
+/* Adopt fd into the first listen entry it matches, else close it. */
+static int
+adopt(struct fx_listen *l, int n, int fd, const char *from)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char name[FX_ADDRSTRLEN];
+	int type, acc, i, pass;
+	socklen_t ol = sizeof(int);
+
+	if (fcntl(fd, F_GETFD) == -1) {
+		fx_log_warnx("%s fd %d: not open, skipped", from, fd);
+		return 0;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ol) == -1 ||
+	    type != SOCK_STREAM) {
+		fx_log_warnx("%s fd %d: not a stream socket, skipped", from,
+		    fd);
+		return 0;	/* not ours to close: it may be anything */
+	}
+	ol = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &ol) == -1 ||
+	    !acc || getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		fx_log_warnx("%s fd %d: not a listening socket, skipped",
+		    from, fd);
+		return 0;
+	}
+	fx_listen_name((struct sockaddr *)&ss, name, sizeof(name));
+	/* Exact address first; then a configured port 0 takes any port. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (l[i].fd != -1 || !same_addr(&l[i].addr, &ss, pass))
+				continue;
+			if (pass == 1 && ((struct sockaddr_in *)&l[i].addr)->
+			    sin_port != 0)
+				continue;
+			l[i].fd = fd;
+			l[i].addr = ss;
+			l[i].addrlen = sl;
+			memcpy(l[i].name, name, sizeof(name));
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			fx_log_info("adopted %s from %s fd %d", name, from, fd);
+			return 1;
+		}
+	}
+	fx_log_warnx("%s fd %d: %s is not configured, closed", from, fd, name);
+	close(fd);
+	return 0;
+}
+
+int
+fx_listen_inherit(struct fx_listen *l, int n)
+{
+	const char *s;
+	int fds[FX_LISTEN_MAX * 4], cnt, i, adopted = 0;
+	long long v;
+
+	if ((s = getenv("NGINX")) != NULL) {
+		cnt = fx_listen_parse_fds(s, fds, (int)FX_NELEM(fds), bad_entry);
+		for (i = 0; i < cnt; i++)
+			adopted += adopt(l, n, fds[i], "NGINX");
+	}
+	s = getenv("LISTEN_PID");
+	if (s != NULL && fx_parse_num(s, 1, 1 << 30, &v) == 0 &&
+	    v == getpid() && (s = getenv("LISTEN_FDS")) != NULL) {
+		if (fx_parse_num(s, 0, FX_NELEM(fds), &v) == -1)
+			fx_log_warnx("LISTEN_FDS '%s': not a count, ignored", s);
+		else
+			for (i = 0; i < (int)v; i++)
+				adopted += adopt(l, n, 3 + i, "LISTEN_FDS");
+	}
+	unsetenv("NGINX");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	return adopted;
 }

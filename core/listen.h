@@ -35,4 +35,22 @@ void	fx_listen_name(const struct sockaddr *sa, char *buf, size_t len);
  */
 int	fx_listen_open(struct fx_listen *l, int backlog);
 
+/*
+ * Parse an fd list as nginx writes NGINX ("3;4;", ':' also accepted)
+ * into fds (at most max).  Entries that are not numbers from 0 to 65535
+ * are reported through bad(text) and skipped.  Returns the count.
+ */
+int	fx_listen_parse_fds(const char *s, int *fds, int max,
+	    void (*bad)(const char *text, size_t n));
+
+/*
+ * Adopt inherited listening sockets: the fds named by NGINX and by
+ * systemd's LISTEN_FDS (when LISTEN_PID is ours).  Each must be an open
+ * SOCK_STREAM socket that listens; its address (getsockname) is matched
+ * against l[0..n): a match is adopted (l->fd set), anything else is
+ * closed, and bad entries are logged and skipped.  Unsets NGINX,
+ * LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES.  Returns how many were adopted.
+ */
+int	fx_listen_inherit(struct fx_listen *l, int n);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "applets.h"
 #include "log.h"
+#include "util.h"
 
 #define FX_PREFIX	"fenix-"
 
@@ -162,6 +163,7 @@ main(int argc, char **argv)
 
 	if (argc < 1 || argv[0] == NULL)
 		return unknown("");
+	fx_argv = argv;
 	name = strrchr(argv[0], '/');
 	name = name != NULL ? name + 1 : argv[0];
 	if (strncmp(name, FX_PREFIX, strlen(FX_PREFIX)) == 0) {

@@ -1,58 +1,240 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proc.c - the master cycle (nginx's): fork the workers, reap and respawn
- * them (with back-off when they crash in a loop), forward signals.  The
- * master reads its signals from a signalfd in a plain poll loop.
+ * proc.c - the master cycle, in nginx's manner: fork the workers, reap and
+ * respawn them (with back-off when they crash in a loop), and act on
+ * signals read from a signalfd in one poll loop: TERM/INT fast stop, QUIT
+ * graceful stop, HUP reload, USR1 reopen logs, USR2 upgrade, WINCH stop
+ * the workers.  The upgrade itself (exec and rollback) is in upgrade.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alog.h"
+#include "config.h"
+#include "file.h"
 #include "log.h"
+#include "pidfile.h"
 #include "proc.h"
+#include "upgrade.h"
 #include "util.h"
 #include "worker.h"
 
 #define MAX_WORKERS	1024
-#define READY_MS	5000		/* a worker must be up within this */
+#define MAX_SLOTS	(2 * MAX_WORKERS)	/* old and new during a HUP */
+#define READY_MS	5000		/* workers must be up within this */
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	10000
 #define CRASH_WINDOW_MS	1000		/* died sooner: a crash loop */
+#define ERRLEN		512
 
 struct wk {
 	pid_t		 pid;		/* 0: slot free */
+	int		 retiring;	/* told to QUIT: never respawned */
 	long long	 started;	/* ms */
-	long long	 respawn_at;	/* ms; 0: not waiting */
+	long long	 respawn_at;	/* ms; 0: nothing to respawn */
 	long long	 backoff;	/* ms */
 };
 
-static struct wk *wks;
-static int nwk;
+static struct wk wks[MAX_SLOTS];
+static int nwk;			/* live generation: slots 0..nwk-1 */
 static int sig_fd = -1;
+static int ready_rd = -1, ready_wr = -1;
 static sigset_t sig_set;
+static struct fx_conf *cur;
+static const struct fx_master_opts *mo;
+
+char *
+fx_proc_exe_path(const char *argv0)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX];
+	const char *path, *end;
+	struct stat st;
+	size_t n;
+
+	if (strchr(argv0, '/') != NULL) {
+		if (argv0[0] == '/')
+			return strdup(argv0);
+		while (argv0[0] == '.' && argv0[1] == '/')
+			argv0 += 2;
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, argv0) >=
+		    sizeof(buf))
+			return NULL;
+		return strdup(buf);
+	}
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (; *path != '\0'; path = *end ? end + 1 : end) {
+		end = path + strcspn(path, ":");
+		n = (size_t)(end - path);
+		if (n == 0)	/* an empty entry is the current directory */
+			snprintf(buf, sizeof(buf), "./%s", argv0);
+		else if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
+		    path, argv0) >= sizeof(buf))
+			continue;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0)
+			return buf[0] == '/' ? strdup(buf) :
+			    fx_proc_exe_path(buf);
+	}
+	return NULL;
+}
+
+/* Resolve conf->user into uid and gid.  0, or -1 with err. */
+static int
+resolve_user(struct fx_conf *c, char *err)
+{
+	struct passwd *pw;
+
+	c->uid = c->gid = -1;
+	if (c->user != NULL) {
+		errno = 0;
+		if ((pw = getpwnam(c->user)) == NULL) {
+			snprintf(err, ERRLEN, "user %s: %s", c->user,
+			    errno ? strerror(errno) : "no such user");
+			return -1;
+		}
+		if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+			snprintf(err, ERRLEN, "user %s: only root can switch "
+			    "to another user", c->user);
+			return -1;
+		}
+		c->uid = pw->pw_uid;
+		c->gid = pw->pw_gid;
+	}
+	if (c->refuse_root && (c->uid == 0 || (c->uid == -1 &&
+	    geteuid() == 0))) {
+		snprintf(err, ERRLEN, "refuse_root is on and the workers would "
+		    "run as root (set user)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make c the configuration in force: root, logs, listeners (taken over
+ * from old where the address is the same, else bound).  On failure
+ * nothing changes and err says why.
+ */
+static int
+setup(struct fx_conf *c, struct fx_conf *old, char *err)
+{
+	int i, j;
+
+	if (resolve_user(c, err) == -1)
+		return -1;
+	for (i = 0; i < c->nlisten; i++) {
+		if (c->listen[i].fd != -1)	/* inherited */
+			continue;
+		for (j = 0; old != NULL && j < old->nlisten; j++)
+			if (old->listen[j].fd != -1 &&
+			    strcmp(old->listen[j].name, c->listen[i].name) == 0) {
+				c->listen[i].fd = old->listen[j].fd;
+				break;
+			}
+		if (c->listen[i].fd == -1 &&
+		    fx_listen_open(&c->listen[i], 511) == -1) {
+			snprintf(err, ERRLEN, "listen on %s: %s",
+			    c->listen[i].name, strerror(errno));
+			goto undo;
+		}
+	}
+	if (fx_file_init(c->root) == -1) {
+		snprintf(err, ERRLEN, "document root %s: %s", c->root,
+		    strerror(errno));
+		goto undo;
+	}
+	if (c->access_log != NULL && !ENABLE_FEATURE_ACCESS_LOG) {
+		snprintf(err, ERRLEN, "access_log: not built in "
+		    "(FEATURE_ACCESS_LOG)");
+		goto undo;
+	}
+	if (fx_alog_open(c->access_log) == -1) {
+		snprintf(err, ERRLEN, "access log %s: %s", c->access_log,
+		    strerror(errno));
+		goto undo;
+	}
+	if (c->access_log != NULL && c->uid != -1)
+		(void)!chown(c->access_log, (uid_t)c->uid, (gid_t)c->gid);
+	if (c->error_log != NULL && fx_log_open(c->error_log) == -1) {
+		snprintf(err, ERRLEN, "error log %s: %s", c->error_log,
+		    strerror(errno));
+		goto undo;
+	}
+	fx_file_conf.symlinks = c->symlinks;
+	fx_file_conf.dotfiles = c->dotfiles;
+	fx_file_conf.dirlist = c->dirlist;
+	fx_file_conf.gzip_static = c->gzip_static;
+	/* Old listeners not taken over are closed by the caller. */
+	for (i = 0; old != NULL && i < old->nlisten; i++)
+		for (j = 0; j < c->nlisten; j++)
+			if (old->listen[i].fd == c->listen[j].fd)
+				old->listen[i].fd = -1;	/* moved */
+	return 0;
+undo:
+	for (j = 0; j < i && j < c->nlisten; j++) {
+		int shared = 0, k;
+
+		for (k = 0; old != NULL && k < old->nlisten; k++)
+			shared |= old->listen[k].fd == c->listen[j].fd;
+		if (!shared && c->listen[j].fd != -1)
+			close(c->listen[j].fd);
+		c->listen[j].fd = -1;
+	}
+	if (old != NULL && old->root != NULL)
+		(void)fx_file_init(old->root);
+	if (old != NULL)
+		(void)fx_alog_open(old->access_log);
+	return -1;
+}
+
+/* In a new worker: drop to the configured user, and check it stuck. */
+static void
+drop_privileges(const struct fx_conf *c)
+{
+	gid_t g;
+
+	if (c->uid == -1)
+		return;
+	g = (gid_t)c->gid;
+	if (setgroups(1, &g) == -1 || setgid(g) == -1 ||
+	    setuid((uid_t)c->uid) == -1)
+		fx_fatal(FX_EXIT_SYS, "cannot become user %s", c->user);
+	if (getuid() != (uid_t)c->uid || geteuid() != (uid_t)c->uid ||
+	    getgid() != g || getegid() != g ||
+	    (c->uid != 0 && setuid(0) != -1))
+		fx_fatalx(FX_EXIT_SYS, "privileges not dropped to %s", c->user);
+}
 
 static pid_t
-spawn(struct fx_conf *conf, struct wk *w, int ready_fd)
+spawn(struct wk *w)
 {
 	pid_t master = getpid(), pid;
 
 	pid = fork();
 	if (pid == -1) {
 		fx_log_warn("fork");
+		w->respawn_at = fx_now_ms() + BACKOFF_MAX_MS / 10;
 		return -1;
 	}
 	if (pid > 0) {
 		w->pid = pid;
 		w->started = fx_now_ms();
 		w->respawn_at = 0;
+		w->retiring = 0;
 		return pid;
 	}
 	/* Worker: die with the master, even if it is gone already. */
@@ -61,36 +243,44 @@ spawn(struct fx_conf *conf, struct wk *w, int ready_fd)
 		_exit(FX_EXIT_SYS);
 	fx_log_init(NULL);
 	close(sig_fd);
+	close(ready_rd);
 	sigprocmask(SIG_UNBLOCK, &sig_set, NULL);
-	_exit(fx_worker_run(conf, ready_fd));
+	drop_privileges(cur);
+	_exit(fx_worker_run(cur, ready_wr));
 }
 
+/* Send sig to the workers: the live ones, the retiring ones, or all. */
+#define WK_LIVE		1
+#define WK_RETIRING	2
 static void
-signal_workers(int sig)
+signal_workers(int which, int sig)
 {
 	int i;
 
-	for (i = 0; i < nwk; i++)
-		if (wks[i].pid > 0)
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (wks[i].pid > 0 && (which & (wks[i].retiring ?
+		    WK_RETIRING : WK_LIVE)))
 			kill(wks[i].pid, sig);
 }
 
 static int
-live_workers(void)
+count_workers(int which)
 {
 	int i, n = 0;
 
-	for (i = 0; i < nwk; i++)
-		n += wks[i].pid > 0;
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (wks[i].pid > 0 && (which & (wks[i].retiring ?
+		    WK_RETIRING : WK_LIVE)))
+			n++;
 	return n;
 }
 
-/* Wait up to READY_MS for n workers to report on the ready pipe. */
+/* Wait up to READY_MS for n workers to say they serve. */
 static int
-wait_ready(int fd, int n)
+wait_ready(int n)
 {
 	long long deadline = fx_now_ms() + READY_MS;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = { .fd = ready_rd, .events = POLLIN };
 	char buf[64];
 	ssize_t r;
 	int left;
@@ -99,7 +289,7 @@ wait_ready(int fd, int n)
 		left = (int)(deadline - fx_now_ms());
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -1;
-		r = read(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		r = read(ready_rd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
 		    sizeof(buf));
 		if (r <= 0)
 			return -1;
@@ -108,80 +298,195 @@ wait_ready(int fd, int n)
 	return 0;
 }
 
-static void
-reap(int stopping)
+/* Start the live generation's workers (slots 0..nwk-1 that are free). */
+static int
+spawn_all(void)
 {
-	int i, status;
-	pid_t pid;
-	long long now = fx_now_ms();
+	int i, n = 0;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < nwk; i++)
-			if (wks[i].pid == pid)
-				break;
-		if (i == nwk)
+	for (i = 0; i < nwk; i++)
+		if (wks[i].pid == 0 && spawn(&wks[i]) > 0)
+			n++;
+	return n;
+}
+
+/*
+ * Mark the live generation retiring (the caller QUITs them) and move them
+ * out of slots 0..nwk-1 so that a new generation can start there.
+ */
+static void
+retire_live(void)
+{
+	int i, j = nwk;
+
+	for (i = 0; i < nwk; i++) {
+		wks[i].respawn_at = 0;
+		if (wks[i].pid <= 0)
 			continue;
-		wks[i].pid = 0;
-		if (stopping)
+		while (j < MAX_SLOTS && wks[j].pid != 0)
+			j++;
+		if (j == MAX_SLOTS) {	/* no room: it keeps its slot */
+			wks[i].retiring = 1;
 			continue;
-		if (WIFSIGNALED(status))
-			fx_log_warnx("worker %ld killed by signal %d",
-			    (long)pid, WTERMSIG(status));
-		else
-			fx_log_warnx("worker %ld exited with %d", (long)pid,
-			    WEXITSTATUS(status));
-		if (now - wks[i].started < CRASH_WINDOW_MS) {
-			wks[i].backoff = wks[i].backoff == 0 ? BACKOFF_MIN_MS :
-			    wks[i].backoff * 2;
-			if (wks[i].backoff > BACKOFF_MAX_MS)
-				wks[i].backoff = BACKOFF_MAX_MS;
-			fx_log_warnx("worker crash loop: respawning in %lld ms",
-			    wks[i].backoff);
-		} else
-			wks[i].backoff = 0;
-		wks[i].respawn_at = now + wks[i].backoff;
+		}
+		wks[j] = wks[i];
+		wks[j].retiring = 1;
+		memset(&wks[i], 0, sizeof(wks[i]));
 	}
 }
 
-/* Write pid to path atomically (temp file, rename).  0 or -1. */
-static int
-pidfile_write(const char *path, pid_t pid)
+static void
+reap_worker(struct wk *w, int status, int respawn)
 {
-	char tmp[4096], buf[24];
-	int fd, n;
+	long long now = fx_now_ms();
+	pid_t pid = w->pid;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
-		return -1;
-	if (fx_write_all(fd, buf, (size_t)n) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		unlink(tmp);
-		return -1;
+	w->pid = 0;
+	if (w->retiring || !respawn) {
+		w->retiring = 0;
+		return;
 	}
-	return 0;
+	if (WIFSIGNALED(status))
+		fx_log_warnx("worker %ld killed by signal %d", (long)pid,
+		    WTERMSIG(status));
+	else
+		fx_log_warnx("worker %ld exited with %d", (long)pid,
+		    WEXITSTATUS(status));
+	if (now - w->started < CRASH_WINDOW_MS) {
+		w->backoff = w->backoff == 0 ? BACKOFF_MIN_MS : w->backoff * 2;
+		if (w->backoff > BACKOFF_MAX_MS)
+			w->backoff = BACKOFF_MAX_MS;
+		fx_log_warnx("worker crash loop: respawning in %lld ms",
+		    w->backoff);
+	} else
+		w->backoff = 0;
+	w->respawn_at = now + w->backoff;
+}
+
+static void
+close_unshared(struct fx_conf *old, struct fx_conf *c)
+{
+	int i;
+
+	for (i = 0; i < old->nlisten; i++)
+		if (old->listen[i].fd != -1) {
+			fx_log_info("closing %s", old->listen[i].name);
+			close(old->listen[i].fd);
+			old->listen[i].fd = -1;
+		}
+	(void)c;
+}
+
+/* HUP: new config, new workers, then QUIT the old ones. */
+static void
+reload(void)
+{
+	struct fx_conf *c;
+	char err[ERRLEN];
+	int n;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		fx_log_warnx("reload: out of memory");
+		return;
+	}
+	if (fx_conf_load(c, mo->conf_file, mo->over, mo->nover, err,
+	    sizeof(err)) == -1 || setup(c, cur, err) == -1) {
+		fx_log_warnx("reload failed, keeping the running config: %s",
+		    err);
+		fx_conf_free(c);
+		free(c);
+		return;
+	}
+	n = c->workers > 0 ? c->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	retire_live();
+	close_unshared(cur, c);
+	fx_conf_free(cur);
+	free(cur);
+	cur = c;
+	nwk = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+	/* New workers first, then the old ones drain: no gap in accepting. */
+	n = spawn_all();
+	if (wait_ready(n) == -1)
+		fx_log_warnx("reload: new workers slow to start");
+	signal_workers(WK_RETIRING, SIGQUIT);
+	fx_log_info("reloaded: %d workers", nwk);
+}
+
+/* -d: detach from the terminal, nginx's way (fork, setsid, fork). */
+static void
+daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) == -1)
+		fx_fatal(FX_EXIT_SYS, "fork");
+	if (pid > 0)
+		_exit(FX_EXIT_OK);
+	if (setsid() == -1)
+		fx_fatal(FX_EXIT_SYS, "setsid");
+	if ((pid = fork()) == -1)
+		fx_fatal(FX_EXIT_SYS, "fork");
+	if (pid > 0)
+		_exit(FX_EXIT_OK);
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (cur->error_log == NULL)
+			dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	fx_log_init(NULL);
+}
+
+/* Remove path if it still names us (never a successor's pid file). */
+static void
+unlink_if_ours(const char *path)
+{
+	if (path != NULL && fx_pidfile_read(path) == getpid())
+		unlink(path);
 }
 
 int
-fx_proc_master(struct fx_conf *conf)
+fx_proc_master(const struct fx_master_opts *opts)
 {
 	struct signalfd_siginfo si;
 	struct pollfd p[2];
+	char err[ERRLEN], oldbin[4096 + 8];
 	long long now, next, kill_at = 0;
-	int ready[2], i, timeout, stopping = 0, noaccept = 0;
-	char junk[64];
+	int fds[2], i, n, status, timeout, stopping = 0, noaccept = 0;
+	int generation, upgraded_child;
+	pid_t new_master = 0, pid, other;
+	const char *why;
 
-	nwk = conf->workers > 0 ? conf->workers :
+	mo = opts;
+	cur = fx_xcalloc(1, sizeof(*cur));
+	if (fx_conf_load(cur, opts->conf_file, opts->over, opts->nover, err,
+	    sizeof(err)) == -1)
+		fx_fatalx(FX_EXIT_USAGE, "%s", err);
+	if (cur->pidfile == NULL && fx_conf_set(cur, "pidfile",
+	    fx_pidfile_default(), &why) == -1)
+		fx_fatalx(FX_EXIT_USAGE, "pidfile: %s", why);
+	upgraded_child = getenv("FENIX_GENERATION") != NULL;
+	generation = fx_upgrade_generation();
+	fx_listen_inherit(cur->listen, cur->nlisten);
+	other = fx_pidfile_read(cur->pidfile);
+	if (other > 0 && other != getpid() && fx_pid_alive(other))
+		fx_fatalx(FX_EXIT_USAGE, "already running as pid %ld (pid "
+		    "file %s)", (long)other, cur->pidfile);
+	if (setup(cur, NULL, err) == -1)
+		fx_fatalx(strncmp(err, "listen", 6) == 0 ? FX_EXIT_SYS :
+		    FX_EXIT_USAGE, "%s", err);
+	if (opts->daemon && !upgraded_child)
+		daemonize();
+
+	n = cur->workers > 0 ? cur->workers :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nwk < 1)
-		nwk = 1;
-	if (nwk > MAX_WORKERS)
-		nwk = MAX_WORKERS;
-	wks = fx_xcalloc((size_t)nwk, sizeof(*wks));
-	if (pipe2(ready, O_CLOEXEC | O_NONBLOCK) == -1)
+	nwk = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
 		fx_fatal(FX_EXIT_SYS, "pipe");
+	ready_rd = fds[0];
+	ready_wr = fds[1];
 	sigemptyset(&sig_set);
 	sigaddset(&sig_set, SIGCHLD);
 	sigaddset(&sig_set, SIGTERM);
@@ -192,81 +497,142 @@ fx_proc_master(struct fx_conf *conf)
 	sigaddset(&sig_set, SIGUSR2);
 	sigaddset(&sig_set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &sig_set, NULL);
-	sig_fd = signalfd(-1, &sig_set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sig_fd == -1)
+	signal(SIGPIPE, SIG_IGN);
+	if ((sig_fd = signalfd(-1, &sig_set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fx_fatal(FX_EXIT_SYS, "signalfd");
-	for (i = 0; i < nwk; i++)
-		if (spawn(conf, &wks[i], ready[1]) == -1)
-			fx_fatal(FX_EXIT_SYS, "cannot start workers");
-	if (wait_ready(ready[0], nwk) == -1)
+	if (spawn_all() != nwk)
+		fx_fatalx(FX_EXIT_SYS, "cannot start the workers");
+	if (wait_ready(nwk) == -1)
 		fx_log_warnx("workers slow to start");
-	if (conf->pidfile != NULL && pidfile_write(conf->pidfile,
-	    getpid()) == -1)
-		fx_log_warn("pid file %s", conf->pidfile);
-	for (i = 0; i < conf->nlisten; i++)
-		fx_log_info("listening on %s", conf->listen[i].name);
-	fx_log_info("master %ld, %d workers", (long)getpid(), nwk);
+	for (i = 0; i < cur->nlisten; i++)
+		fx_log_info("listening on %s", cur->listen[i].name);
+	if (fx_pidfile_write(cur->pidfile, getpid()) == -1)
+		fx_log_warn("pid file %s", cur->pidfile);
+	fx_log_info("master %ld (generation %d), %d workers", (long)getpid(),
+	    generation, nwk);
 
 	/* From here on the master must not die: log, back off, retry. */
 	for (;;) {
 		now = fx_now_ms();
-		next = -1;
+		next = kill_at != 0 ? kill_at : -1;
 		for (i = 0; i < nwk; i++)
 			if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
 			    (next == -1 || wks[i].respawn_at < next))
 				next = wks[i].respawn_at;
-		if (kill_at != 0 && (next == -1 || kill_at < next))
-			next = kill_at;
 		timeout = next == -1 ? -1 : next <= now ? 0 : (int)(next - now);
 		p[0].fd = sig_fd;
 		p[0].events = POLLIN;
-		p[1].fd = ready[0];
+		p[1].fd = ready_rd;
 		p[1].events = POLLIN;
 		if (poll(p, 2, timeout) == -1 && errno != EINTR) {
 			fx_log_warn("poll");
 			continue;
 		}
-		while (read(ready[0], junk, sizeof(junk)) > 0)
+		while (read(ready_rd, err, sizeof(err)) > 0)
 			;
 		while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 			switch (si.ssi_signo) {
-			case SIGCHLD:
-				break;
 			case SIGTERM:
 			case SIGINT:
 				stopping = 2;
-				signal_workers(SIGTERM);
-				kill_at = fx_now_ms() + 2000;
+				signal_workers(WK_LIVE | WK_RETIRING, SIGTERM);
+				kill_at = fx_now_ms() + 3000;
 				break;
 			case SIGQUIT:
 				if (stopping == 0) {
 					stopping = 1;
 					kill_at = fx_now_ms() +
-					    conf->shutdown_ms + 1000;
+					    cur->shutdown_ms + 2000;
 				}
-				signal_workers(SIGQUIT);
-				break;
-			case SIGWINCH:
-				noaccept = 1;
-				signal_workers(SIGQUIT);
-				break;
-			case SIGUSR1:
-				signal_workers(SIGUSR1);
+				signal_workers(WK_LIVE | WK_RETIRING, SIGQUIT);
 				break;
 			case SIGHUP:
+				if (stopping)
+					break;
+				if (noaccept) {
+					/* nginx: the old master takes over. */
+					fx_log_info("HUP: starting workers again");
+					noaccept = 0;
+					spawn_all();
+				} else
+					reload();
+				break;
+			case SIGUSR1:
+				if (fx_log_open(cur->error_log) == -1)
+					fx_log_warn("reopen %s", cur->error_log);
+				if (fx_alog_reopen() == -1)
+					fx_log_warn("reopen %s",
+					    cur->access_log);
+				else if (cur->access_log != NULL &&
+				    cur->uid != -1)
+					(void)!chown(cur->access_log,
+					    (uid_t)cur->uid, (gid_t)cur->gid);
+				signal_workers(WK_LIVE | WK_RETIRING, SIGUSR1);
+				break;
 			case SIGUSR2:
-				fx_log_warnx("signal %d: not handled yet",
-				    (int)si.ssi_signo);
+				if (stopping)
+					break;
+				if (mo->exe == NULL) {
+					fx_log_warnx("USR2 refused: my "
+					    "executable was not found");
+					break;
+				}
+				if (new_master != 0) {
+					fx_log_warnx("USR2 refused: upgrade in "
+					    "progress (new master %ld)",
+					    (long)new_master);
+					break;
+				}
+				pid = fx_upgrade_exec(mo->exe, mo->argv, cur,
+				    generation, cur->pidfile);
+				if (pid > 0)
+					new_master = pid;
+				break;
+			case SIGWINCH:
+				if (isatty(STDIN_FILENO)) {
+					fx_log_info("WINCH ignored: stdin is "
+					    "a terminal");
+					break;
+				}
+				if (stopping || noaccept)
+					break;
+				fx_log_info("WINCH: stopping the workers");
+				noaccept = 1;
+				retire_live();
+				signal_workers(WK_RETIRING, SIGQUIT);
 				break;
 			}
 		}
-		reap(stopping || noaccept);
-		if (stopping && live_workers() == 0)
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid == new_master) {
+				new_master = 0;
+				fx_log_warnx("new master %ld %s %d: rolling back",
+				    (long)pid, WIFSIGNALED(status) ?
+				    "killed by signal" : "exited with",
+				    WIFSIGNALED(status) ? WTERMSIG(status) :
+				    WEXITSTATUS(status));
+				if (stopping)
+					continue;
+				(void)fx_upgrade_restore(cur->pidfile);
+				if (noaccept) {
+					noaccept = 0;
+					spawn_all();
+				}
+				continue;
+			}
+			for (i = 0; i < MAX_SLOTS; i++)
+				if (wks[i].pid == pid) {
+					reap_worker(&wks[i], status,
+					    !stopping && !noaccept);
+					break;
+				}
+		}
+		if (stopping && count_workers(WK_LIVE | WK_RETIRING) == 0)
 			break;
 		now = fx_now_ms();
 		if (kill_at != 0 && now >= kill_at) {
 			fx_log_warnx("workers still running: SIGKILL");
-			signal_workers(SIGKILL);
+			signal_workers(WK_LIVE | WK_RETIRING, SIGKILL);
 			kill_at = now + 1000;
 		}
 		if (stopping || noaccept)
@@ -274,10 +640,12 @@ fx_proc_master(struct fx_conf *conf)
 		for (i = 0; i < nwk; i++)
 			if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
 			    wks[i].respawn_at <= now)
-				spawn(conf, &wks[i], ready[1]);
+				spawn(&wks[i]);
 	}
-	if (conf->pidfile != NULL)
-		unlink(conf->pidfile);
+	fx_alog_flush();
+	unlink_if_ours(cur->pidfile);
+	if (fx_pidfile_oldbin(cur->pidfile, oldbin, sizeof(oldbin)) == 0)
+		unlink_if_ours(oldbin);
 	fx_log_info("exiting");
 	return FX_EXIT_OK;
 }

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "util.h"
 
+char **fx_argv;
+
 void *
 fx_xmalloc(size_t n)
 {

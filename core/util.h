@@ -14,6 +14,9 @@
 #define FX_STR_(x)	#x
 #define FX_STR(x)	FX_STR_(x)		/* a macro's value as a string */
 
+/* main()'s argv as the program was started (for re-exec on USR2). */
+extern char **fx_argv;
+
 /* Startup only: these exit(111) on failure. */
 void	*fx_xmalloc(size_t n);
 void	*fx_xcalloc(size_t n, size_t size);

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * upgrade.c - exec of the new binary for USR2, nginx's way, without its
+ * environment filter: the new master gets the whole environment.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pidfile.h"
+#include "upgrade.h"
+#include "util.h"
+
+extern char **environ;
+
+int
+fx_upgrade_generation(void)
+{
+	const char *s = getenv("FENIX_GENERATION");
+	long long v;
+
+	if (s == NULL)
+		return 1;
+	if (fx_parse_num(s, 1, 1000000000, &v) == -1) {
+		fx_log_warnx("FENIX_GENERATION '%s': not a number, using 1", s);
+		return 1;
+	}
+	return (int)v;
+}
+
+static int
+skip_var(const char *e)
+{
+	static const char *const vars[] = { "NGINX=", "FENIX_GENERATION=",
+	    "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=" };
+	size_t i;
+
+	for (i = 0; i < FX_NELEM(vars); i++)
+		if (strncmp(e, vars[i], strlen(vars[i])) == 0)
+			return 1;
+	return 0;
+}
+
+pid_t
+fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
+    int generation, const char *pidfile)
+{
+	char oldbin[4096 + 8], nginx[16 + FX_LISTEN_MAX * 8], gen[40];
+	char **env;
+	size_t n, i, k = 0, len;
+	pid_t pid;
+	int j;
+
+	len = (size_t)snprintf(nginx, sizeof(nginx), "NGINX=");
+	for (j = 0; j < c->nlisten; j++)
+		if (c->listen[j].fd != -1)
+			len += (size_t)snprintf(nginx + len, sizeof(nginx) - len,
+			    "%d;", c->listen[j].fd);
+	snprintf(gen, sizeof(gen), "FENIX_GENERATION=%d", generation + 1);
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	if ((env = calloc(n + 3, sizeof(*env))) == NULL) {
+		fx_log_warnx("upgrade: out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!skip_var(environ[i]))
+			env[k++] = environ[i];
+	env[k++] = nginx;
+	env[k++] = gen;
+	env[k] = NULL;
+	if (pidfile != NULL) {
+		if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1 ||
+		    rename(pidfile, oldbin) == -1) {
+			fx_log_warn("upgrade: rename %s to %s", pidfile,
+			    FX_OLDBIN);
+			free(env);
+			return -1;
+		}
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Only the listeners cross the exec. */
+		for (j = 0; j < c->nlisten; j++)
+			if (c->listen[j].fd != -1)
+				(void)fcntl(c->listen[j].fd, F_SETFD, 0);
+		execve(exe, argv, env);
+		fx_log_warn("upgrade: execve %s", exe);
+		_exit(FX_EXIT_EXEC);
+	}
+	free(env);
+	if (pid == -1) {
+		fx_log_warn("upgrade: fork");
+		if (pidfile != NULL)
+			(void)fx_upgrade_restore(pidfile);
+		return -1;
+	}
+	fx_log_info("upgrade: started %s as pid %ld (generation %d)", exe,
+	    (long)pid, generation + 1);
+	return pid;
+}
+
+int
+fx_upgrade_restore(const char *pidfile)
+{
+	char oldbin[4096 + 8];
+
+	if (pidfile == NULL)
+		return 0;
+	if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1 ||
+	    rename(oldbin, pidfile) == -1) {
+		fx_log_warn("rollback: rename %s back to %s", oldbin, pidfile);
+		return -1;
+	}
+	return 0;
+}
