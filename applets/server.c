@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "init.h"
 #include "log.h"
+#include "pidfile.h"
 #include "proc.h"
 #include "util.h"
 
@@ -24,6 +26,9 @@ static const char usage[] =
     "  -c FILE         read settings from FILE (\"name value\" lines)\n"
     "  -t              check the configuration and exit (0 ok, 100 bad)\n"
     "  -d              run as a daemon (default: foreground)\n"
+    "  -s              be a subreaper init above the master, as when PID 1\n"
+    "  -D SECONDS      as init: keep serving this long after TERM, then\n"
+    "                  drain (the Kubernetes endpoint-removal delay)\n"
     "  -l ADDR:PORT    listen there (repeatable): 127.0.0.1:8080, [::1]:80,\n"
     "                  *:80 or a bare port for every IPv4 address\n"
     "                  (default *:" FX_STR(CONFIG_DEFAULT_PORT) ")\n"
@@ -69,17 +74,20 @@ server_main(int argc, char **argv)
 	static struct fx_master_opts mo;
 	struct fx_conf c;
 	char err[512];
-	int ch, test = 0;
+	int ch, test = 0, subreaper = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		fputs(usage, stdout);
 		return FX_EXIT_OK;
 	}
-	while ((ch = getopt(argc, argv, "c:tdl:r:a:e:w:p:u:o:")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "c:tdsD:l:r:a:e:w:p:u:o:")) != -1) {
 		switch (ch) {
 		case 'c': mo.conf_file = optarg; break;
 		case 't': test = 1; break;
 		case 'd': mo.daemon = 1; break;
+		case 's': subreaper = 1; break;
+		case 'D': add("shutdown_delay", optarg); break;
 		case 'l': add("listen", optarg); break;
 		case 'r': add("root", optarg); break;
 		case 'a': add("access_log", optarg); break;
@@ -103,8 +111,8 @@ server_main(int argc, char **argv)
 			over[nover++] = optarg;
 			break;
 		default:
-			fputs(usage, stderr);
-			return FX_EXIT_USAGE;
+			fx_fatalx(FX_EXIT_USAGE, "unknown option -%c or a missing "
+			    "value (see fenix server --help)", optopt);
 		}
 	}
 	if (optind < argc)
@@ -117,12 +125,17 @@ server_main(int argc, char **argv)
 		fx_fatalx(FX_EXIT_USAGE, "%s", err);
 	if (access(c.root, R_OK | X_OK) == -1)
 		fx_fatal(FX_EXIT_USAGE, "document root %s", c.root);
-	fx_conf_free(&c);
 	if (test) {
 		fprintf(stderr, "fenix server: configuration %s is ok\n",
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
 		return FX_EXIT_OK;
 	}
+	/* PID 1 of a container, or -s: stay init, the child is the master. */
+	if (getpid() == 1 || subreaper)
+		fx_init_start(c.pidfile != NULL ? c.pidfile :
+		    fx_pidfile_default(), subreaper, c.delay_ms,
+		    c.shutdown_ms + 1000);
+	fx_conf_free(&c);
 	mo.over = over;
 	mo.nover = nover;
 	mo.argv = fx_argv != NULL ? fx_argv : argv;

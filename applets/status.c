@@ -1,28 +1,268 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * status.c - the status applet (skeleton: the hot-upgrade issue builds it).
+ * status.c - the status applet: what runs, from the pid files and /proc,
+ * for people, for scripts (-j) and for health checks (-q -u).
  */
 #include "config.h"
 #if ENABLE_APPLET_STATUS
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "pidfile.h"
+#include "probe.h"
+#include "procfs.h"
+#include "util.h"
+
+/* LSB init-script status codes. */
+#define ST_RUNNING	0
+#define ST_DEAD_PID	1	/* dead, pid file exists */
+#define ST_STOPPED	3
+#define ST_UNKNOWN	4
 
 static const char usage[] =
-    "usage: fenix status [-p PIDFILE] [-j] [-q] [-u URL]\n"
+    "usage: fenix status [-p PIDFILE] [-j] [-q] [-u URL] [-t SECONDS]\n"
     "Say what runs: master, generation, workers, an upgrade in progress.\n"
-    "Exit: 0 running, 1 dead with a pid file, 3 not running, 4 unknown.\n";
+    "\n"
+    "  -p PIDFILE  the server's pid file (default as fenix server's)\n"
+    "  -j          one JSON object on stdout\n"
+    "  -q          print nothing: the exit status says it\n"
+    "  -u URL      also GET URL (http://HOST:PORT/PATH); fail unless it\n"
+    "              answers 2xx or 3xx\n"
+    "  -t SECONDS  time allowed for -u (default 2)\n"
+    "\n"
+    "Exit (LSB): 0 running (and -u healthy), 1 dead but the pid file\n"
+    "exists, 3 not running, 4 cannot tell (permission, junk pid file).\n"
+    "A failed -u probe of a running server exits 1.\n";
+
+struct master {
+	pid_t		 pid;
+	int		 gen;
+	long long	 uptime;
+	char		 exe[PATH_MAX];
+	pid_t		 kids[256];
+	int		 nkids;
+	struct fx_listen l[FX_LISTEN_MAX];
+	int		 nl;
+};
+
+static void
+inspect(struct master *m, pid_t pid)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->gen = fx_procfs_generation(pid);
+	m->uptime = fx_procfs_uptime(pid);
+	if (fx_procfs_exe(pid, m->exe, sizeof(m->exe)) == -1)
+		strcpy(m->exe, "?");
+	m->nkids = fx_procfs_children(pid, m->kids, 256);
+	if (m->nkids < 0)
+		m->nkids = 0;
+	m->nl = fx_procfs_listeners(pid, m->l, FX_LISTEN_MAX);
+	if (m->nl < 0)
+		m->nl = 0;
+}
+
+/* Workers of m: its children, less the new master of an upgrade. */
+static void
+print_text(const char *role, const struct master *m, pid_t skip)
+{
+	int i;
+
+	printf("%s: pid %ld, generation %d, up %llds\n", role, (long)m->pid,
+	    m->gen, m->uptime);
+	printf("  executable: %s\n", m->exe);
+	printf("  listening:");
+	for (i = 0; i < m->nl; i++)
+		printf(" %s", m->l[i].name);
+	printf("%s\n  workers:", m->nl ? "" : " (none seen)");
+	for (i = 0; i < m->nkids; i++)
+		if (m->kids[i] != skip)
+			printf(" %ld", (long)m->kids[i]);
+	printf("\n");
+}
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+print_json_master(const struct master *m, pid_t skip)
+{
+	int i, first = 1;
+
+	printf("{\"pid\":%ld,\"generation\":%d,\"uptime\":%lld,"
+	    "\"executable\":", (long)m->pid, m->gen, m->uptime);
+	json_str(m->exe);
+	printf(",\"listening\":[");
+	for (i = 0; i < m->nl; i++) {
+		printf("%s", i ? "," : "");
+		json_str(m->l[i].name);
+	}
+	printf("],\"workers\":[");
+	for (i = 0; i < m->nkids; i++)
+		if (m->kids[i] != skip) {
+			printf("%s%ld", first ? "" : ",", (long)m->kids[i]);
+			first = 0;
+		}
+	printf("]}");
+}
 
 int
 status_main(int argc, char **argv)
 {
+	static struct master cur, old;
+	const char *pidfile = NULL, *url = NULL, *why = "", *state;
+	char oldbin[PATH_MAX + 8];
+	pid_t pid, opid;
+	long long v;
+	int c, json = 0, quiet = 0, rc, http = 0, timeout = 2000, alive;
+	int oalive, old_workers;
+
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		fputs(usage, stdout);
 		return FX_EXIT_OK;
 	}
-	fx_log_warnx("not built yet in this version");
-	return 4;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "p:jqu:t:")) != -1) {
+		switch (c) {
+		case 'p': pidfile = optarg; break;
+		case 'j': json = 1; break;
+		case 'q': quiet = 1; break;
+		case 'u': url = optarg; break;
+		case 't':
+			if (fx_parse_msec(optarg, 3600000, &v) == -1 || v == 0)
+				fx_fatalx(FX_EXIT_USAGE, "-t '%s': needs seconds",
+				    optarg);
+			timeout = (int)v;
+			break;
+		default:
+			fx_fatalx(FX_EXIT_USAGE, "unknown option -%c or a missing "
+			    "value (see fenix status --help)", optopt);
+		}
+	}
+	if (optind < argc)
+		fx_fatalx(FX_EXIT_USAGE, "unexpected argument '%s'",
+		    argv[optind]);
+	if (url != NULL) {
+		struct fx_listen l;
+		char path[1024];
+
+		if (fx_probe_parse(url, &l, path, sizeof(path), &why) == -1)
+			fx_fatalx(FX_EXIT_USAGE, "-u '%s': %s", url, why);
+	}
+	if (pidfile == NULL)
+		pidfile = fx_pidfile_default();
+	if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1)
+		fx_fatalx(FX_EXIT_USAGE, "-p: path too long");
+
+	pid = fx_pidfile_read(pidfile);
+	opid = fx_pidfile_read(oldbin);
+	if (pid == -1 && errno != EINVAL) {
+		if (!quiet)
+			fprintf(stderr, "fenix status: %s: %s\n", pidfile,
+			    strerror(errno));
+		return ST_UNKNOWN;
+	}
+	alive = pid > 0 ? fx_procfs_running(pid) : 0;
+	oalive = opid > 0 ? fx_procfs_running(opid) : 0;
+	if (pid == -1) {
+		rc = ST_UNKNOWN;
+		state = "pid file holds no pid";
+	} else if (alive == 1) {
+		rc = ST_RUNNING;
+		state = "running";
+	} else if (alive == -1) {
+		rc = ST_UNKNOWN;
+		state = "cannot tell";
+	} else if (oalive == 1) {
+		rc = ST_RUNNING;	/* the old master while a new one starts */
+		state = "running (upgrade starting)";
+	} else if (pid > 0) {
+		rc = ST_DEAD_PID;
+		state = "dead, pid file exists";
+	} else {
+		rc = ST_STOPPED;
+		state = "not running";
+	}
+	if (alive == 1)
+		inspect(&cur, pid);
+	if (oalive == 1)
+		inspect(&old, opid);
+	if (rc == ST_RUNNING && url != NULL) {
+		http = fx_probe_get(url, timeout, &why);
+		if (http < 200 || http > 399)
+			rc = ST_DEAD_PID;
+	}
+	/* Old workers: the old master's children less the new master. */
+	old_workers = 0;
+	for (c = 0; oalive == 1 && c < old.nkids; c++)
+		old_workers += old.kids[c] != pid;
+	if (quiet)
+		return rc;
+	if (json) {
+		printf("{\"status\":");
+		json_str(state);
+		printf(",\"code\":%d,\"pidfile\":", rc);
+		json_str(pidfile);
+		printf(",\"master\":");
+		if (alive == 1)
+			print_json_master(&cur, 0);
+		else
+			printf("null");
+		printf(",\"upgrade\":");
+		if (oalive == 1) {
+			printf("{\"phase\":");
+			json_str(alive != 1 ? "starting" : old_workers ?
+			    "both generations serve" : "old workers stopped");
+			printf(",\"old_master\":");
+			print_json_master(&old, pid);
+			printf("}");
+		} else
+			printf("null");
+		if (url != NULL) {
+			printf(",\"probe\":{\"url\":");
+			json_str(url);
+			printf(",\"status\":%d,\"error\":", http);
+			if (http < 0)
+				json_str(why);
+			else
+				printf("null");
+			printf("}");
+		}
+		printf("}\n");
+		return rc;
+	}
+	printf("fenix: %s (%s)\n", state, pidfile);
+	if (alive == 1)
+		print_text("master", &cur, 0);
+	if (oalive == 1) {
+		printf("upgrade in progress: %s\n", alive != 1 ? "new master "
+		    "starting" : old_workers ? "both generations serve" :
+		    "old workers stopped (WINCH), old master parked");
+		print_text("old master", &old, pid);
+	}
+	if (url != NULL) {
+		if (http > 0)
+			printf("probe %s: %d\n", url, http);
+		else
+			printf("probe %s: failed: %s\n", url, why);
+	}
+	return rc;
 }
 #endif

@@ -68,6 +68,8 @@ static const struct kw {
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
 	{ "send_timeout",	T_MS,	offsetof(struct fx_conf, send_ms),
 	    1, MAX_MS },
+	{ "shutdown_delay",	T_MS,	offsetof(struct fx_conf, delay_ms),
+	    0, MAX_MS },
 	{ "shutdown_timeout",	T_MS,	offsetof(struct fx_conf, shutdown_ms),
 	    0, MAX_MS },
 	{ "symlinks",		T_BOOL,	offsetof(struct fx_conf, symlinks),

@@ -22,6 +22,7 @@ struct fx_conf {
 	long long	 send_ms;	/* between two writes that progress */
 	long long	 shutdown_ms;	/* graceful drain bound */
 	long long	 grace_ms;	/* idle keep-alive kept on drain */
+	long long	 delay_ms;	/* init: serve on this long after TERM */
 	long long	 body_max;	/* request body discarded up to this */
 	int		 symlinks;
 	int		 dotfiles;

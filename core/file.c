@@ -412,6 +412,12 @@ open_beneath(const char *rel)
 		have_openat2 = 0;
 		return open_checked(rel, flags);
 	}
+	/*
+	 * RESOLVE_BENEATH refuses every absolute symlink, even one that
+	 * points inside the root: judge those by where they end up.
+	 */
+	if (fd == -1 && errno == EXDEV)
+		return open_checked(rel, flags);
 	return fd;
 }
 

@@ -66,7 +66,7 @@ fx_log_vmsg(int level, const char *func, int with_errno, const char *fmt,
 	len = sizeof(buf) - 1;		/* room for the newline */
 	n = strlen(log_prefix);
 	memcpy(buf, log_prefix, n);
-	if (func != NULL)
+	if (func != NULL && level >= FX_LOG_DEBUG)
 		n += snprintf(buf + n, len - n, "%s: ", func);
 	if (n < len)
 		n += vsnprintf(buf + n, len - n, fmt, ap);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procfs.h - what /proc says about a running master: alive or a zombie,
+ * children, generation, executable, uptime, listening addresses.  Used
+ * by the status and upgrade applets, which have no other way to ask.
+ */
+#ifndef FX_PROCFS_H
+#define FX_PROCFS_H
+
+#include <sys/types.h>
+
+#include "listen.h"
+
+/* 1 if pid runs (exists and is not a zombie), 0 if not, -1 unknown. */
+int	fx_procfs_running(pid_t pid);
+
+/* Children of pid into out (at most max).  Returns the count, or -1. */
+int	fx_procfs_children(pid_t pid, pid_t *out, int max);
+
+/* FENIX_GENERATION from pid's environment: N, 1 if unset, -1 unknown. */
+int	fx_procfs_generation(pid_t pid);
+
+/* readlink of /proc/pid/exe into buf.  0 or -1. */
+int	fx_procfs_exe(pid_t pid, char *buf, size_t len);
+
+/* Seconds since pid started, or -1. */
+long long fx_procfs_uptime(pid_t pid);
+
+/* Is signal sig pending for pid (not yet taken by its signalfd)? */
+int	fx_procfs_sig_pending(pid_t pid, int sig);
+
+/*
+ * TCP sockets that pid holds and that listen, into out (at most max),
+ * read from its fds and /proc/pid/net/tcp{,6}.  Returns the count, or -1.
+ */
+int	fx_procfs_listeners(pid_t pid, struct fx_listen *out, int max);
+
+#endif
