@@ -9,11 +9,12 @@ ifeq ($(origin CC),default)
 CC = musl-gcc
 endif
 CFLAGS ?= -Os
-CFLAGS += -std=c99 -D_GNU_SOURCE -Wall -Wextra \
+CFLAGS += -std=c99 -D_GNU_SOURCE -DNDEBUG -Wall -Wextra \
 	-Werror=implicit-function-declaration \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector
-LDFLAGS += -static -Wl,--gc-sections -s
+LDFLAGS += -static -Wl,--gc-sections -s -Wl,-z,noseparate-code \
+	-Wl,-z,norelro -Wl,--build-id=none
 O = obj
 
 # `make check SANITIZE=1`: the same tests on a glibc build with ASan+UBSan.

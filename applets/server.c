@@ -2,6 +2,7 @@
 /*
  * server.c - the server applet: options, then one call into core.
  */
+#include "fmt.h"
 #include "config.h"
 #if ENABLE_APPLET_SERVER
 
@@ -61,7 +62,7 @@ add(const char *name, const char *val)
 	size_t n = strlen(name) + strlen(val) + 2;
 	char *s = fx_xmalloc(n);
 
-	snprintf(s, n, "%s=%s", name, val);
+	fx_snprintf(s, n, "%s=%s", name, val);
 	over = realloc(over, (size_t)(nover + 1) * sizeof(*over));
 	if (over == NULL)
 		fx_fatal(FX_EXIT_SYS, "realloc");
@@ -77,7 +78,7 @@ server_main(int argc, char **argv)
 	int ch, test = 0, subreaper = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
+		fx_puts(usage);
 		return FX_EXIT_OK;
 	}
 	opterr = 0;
@@ -126,7 +127,7 @@ server_main(int argc, char **argv)
 	if (access(c.root, R_OK | X_OK) == -1)
 		fx_fatal(FX_EXIT_USAGE, "document root %s", c.root);
 	if (test) {
-		fprintf(stderr, "fenix server: configuration %s is ok\n",
+		fx_eprintf("fenix server: configuration %s is ok\n",
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
 		return FX_EXIT_OK;
 	}

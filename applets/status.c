@@ -3,6 +3,7 @@
  * status.c - the status applet: what runs, from the pid files and /proc,
  * for people, for scripts (-j) and for health checks (-q -u).
  */
+#include "fmt.h"
 #include "config.h"
 #if ENABLE_APPLET_STATUS
 
@@ -73,32 +74,32 @@ print_text(const char *role, const struct master *m, pid_t skip)
 {
 	int i;
 
-	printf("%s: pid %ld, generation %d, up %llds\n", role, (long)m->pid,
+	fx_printf("%s: pid %ld, generation %d, up %llds\n", role, (long)m->pid,
 	    m->gen, m->uptime);
-	printf("  executable: %s\n", m->exe);
-	printf("  listening:");
+	fx_printf("  executable: %s\n", m->exe);
+	fx_printf("  listening:");
 	for (i = 0; i < m->nl; i++)
-		printf(" %s", m->l[i].name);
-	printf("%s\n  workers:", m->nl ? "" : " (none seen)");
+		fx_printf(" %s", m->l[i].name);
+	fx_printf("%s\n  workers:", m->nl ? "" : " (none seen)");
 	for (i = 0; i < m->nkids; i++)
 		if (m->kids[i] != skip)
-			printf(" %ld", (long)m->kids[i]);
-	printf("\n");
+			fx_printf(" %ld", (long)m->kids[i]);
+	fx_printf("\n");
 }
 
 static void
 json_str(const char *s)
 {
-	putchar('"');
+	fx_putc('"');
 	for (; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
+			fx_printf("\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
+			fx_printf("\\u%04x", *s);
 		else
-			putchar(*s);
+			fx_putc(*s);
 	}
-	putchar('"');
+	fx_putc('"');
 }
 
 static void
@@ -106,21 +107,21 @@ print_json_master(const struct master *m, pid_t skip)
 {
 	int i, first = 1;
 
-	printf("{\"pid\":%ld,\"generation\":%d,\"uptime\":%lld,"
+	fx_printf("{\"pid\":%ld,\"generation\":%d,\"uptime\":%lld,"
 	    "\"executable\":", (long)m->pid, m->gen, m->uptime);
 	json_str(m->exe);
-	printf(",\"listening\":[");
+	fx_printf(",\"listening\":[");
 	for (i = 0; i < m->nl; i++) {
-		printf("%s", i ? "," : "");
+		fx_printf("%s", i ? "," : "");
 		json_str(m->l[i].name);
 	}
-	printf("],\"workers\":[");
+	fx_printf("],\"workers\":[");
 	for (i = 0; i < m->nkids; i++)
 		if (m->kids[i] != skip) {
-			printf("%s%ld", first ? "" : ",", (long)m->kids[i]);
+			fx_printf("%s%ld", first ? "" : ",", (long)m->kids[i]);
 			first = 0;
 		}
-	printf("]}");
+	fx_printf("]}");
 }
 
 int
@@ -135,7 +136,7 @@ status_main(int argc, char **argv)
 	int oalive, old_workers;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
+		fx_puts(usage);
 		return FX_EXIT_OK;
 	}
 	opterr = 0;
@@ -175,7 +176,7 @@ status_main(int argc, char **argv)
 	opid = fx_pidfile_read(oldbin);
 	if (pid == -1 && errno != EINVAL) {
 		if (!quiet)
-			fprintf(stderr, "fenix status: %s: %s\n", pidfile,
+			fx_eprintf("fenix status: %s: %s\n", pidfile,
 			    strerror(errno));
 		return ST_UNKNOWN;
 	}
@@ -216,52 +217,52 @@ status_main(int argc, char **argv)
 	if (quiet)
 		return rc;
 	if (json) {
-		printf("{\"status\":");
+		fx_printf("{\"status\":");
 		json_str(state);
-		printf(",\"code\":%d,\"pidfile\":", rc);
+		fx_printf(",\"code\":%d,\"pidfile\":", rc);
 		json_str(pidfile);
-		printf(",\"master\":");
+		fx_printf(",\"master\":");
 		if (alive == 1)
 			print_json_master(&cur, 0);
 		else
-			printf("null");
-		printf(",\"upgrade\":");
+			fx_printf("null");
+		fx_printf(",\"upgrade\":");
 		if (oalive == 1) {
-			printf("{\"phase\":");
+			fx_printf("{\"phase\":");
 			json_str(alive != 1 ? "starting" : old_workers ?
 			    "both generations serve" : "old workers stopped");
-			printf(",\"old_master\":");
+			fx_printf(",\"old_master\":");
 			print_json_master(&old, pid);
-			printf("}");
+			fx_printf("}");
 		} else
-			printf("null");
+			fx_printf("null");
 		if (url != NULL) {
-			printf(",\"probe\":{\"url\":");
+			fx_printf(",\"probe\":{\"url\":");
 			json_str(url);
-			printf(",\"status\":%d,\"error\":", http);
+			fx_printf(",\"status\":%d,\"error\":", http);
 			if (http < 0)
 				json_str(why);
 			else
-				printf("null");
-			printf("}");
+				fx_printf("null");
+			fx_printf("}");
 		}
-		printf("}\n");
+		fx_printf("}\n");
 		return rc;
 	}
-	printf("fenix: %s (%s)\n", state, pidfile);
+	fx_printf("fenix: %s (%s)\n", state, pidfile);
 	if (alive == 1)
 		print_text("master", &cur, 0);
 	if (oalive == 1) {
-		printf("upgrade in progress: %s\n", alive != 1 ? "new master "
+		fx_printf("upgrade in progress: %s\n", alive != 1 ? "new master "
 		    "starting" : old_workers ? "both generations serve" :
 		    "old workers stopped (WINCH), old master parked");
 		print_text("old master", &old, pid);
 	}
 	if (url != NULL) {
 		if (http > 0)
-			printf("probe %s: %d\n", url, http);
+			fx_printf("probe %s: %d\n", url, http);
 		else
-			printf("probe %s: failed: %s\n", url, why);
+			fx_printf("probe %s: failed: %s\n", url, why);
 	}
 	return rc;
 }

@@ -4,6 +4,7 @@
  * USR2 / WINCH / QUIT dance, checked at each step, rolled back on failure,
  * with an exit status that says what happened.
  */
+#include "fmt.h"
 #include "config.h"
 #if ENABLE_APPLET_UPGRADE
 
@@ -64,13 +65,13 @@ static long long t0;
 static void
 progress(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "upgrade: [%5lld ms] ", fx_now_ms() - t0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	fx_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fx_eprintf("upgrade: [%5lld ms] %s\n", fx_now_ms() - t0, msg);
 }
 
 /* Copy src beside dst, fsync, keep dst as dst.old, rename.  0 or -1. */
@@ -82,9 +83,9 @@ install(const char *src, const char *dst)
 	ssize_t n;
 	int in, out, dfd;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new%ld", dst,
+	if ((size_t)fx_snprintf(tmp, sizeof(tmp), "%s.new%ld", dst,
 	    (long)getpid()) >= sizeof(tmp) ||
-	    (size_t)snprintf(old, sizeof(old), "%s.old", dst) >= sizeof(old))
+	    (size_t)fx_snprintf(old, sizeof(old), "%s.old", dst) >= sizeof(old))
 		return -1;
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(in, &st) == -1)
@@ -148,7 +149,7 @@ probe(const char *url, const char **why)
 	if (s > 0) {
 		static char msg[64];
 
-		snprintf(msg, sizeof(msg), "answered %d", s);
+		fx_snprintf(msg, sizeof(msg), "answered %d", s);
 		*why = msg;
 	}
 	return -1;
@@ -200,7 +201,7 @@ upgrade_main(int argc, char **argv)
 	int c, n, seen_oldbin = 0;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
+		fx_puts(usage);
 		return FX_EXIT_OK;
 	}
 	opterr = 0;
@@ -285,7 +286,7 @@ upgrade_main(int argc, char **argv)
 			    (long)old, strerror(errno));
 			return UP_NO_SPAWN;
 		}
-		if ((del = strstr(exe, " (deleted)")) != NULL)
+		if ((del = fx_strstr(exe, " (deleted)")) != NULL)
 			*del = '\0';
 		if (install(bin, exe) == -1) {
 			progress("install failed: %s over %s: %s", bin, exe,

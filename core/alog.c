@@ -117,7 +117,7 @@ clock_update(void)
 	if (now == alog_t)
 		return;
 	alog_t = now;
-	gmtime_r(&now, &tm);
+	fx_gmtime(now, &tm);
 	*p++ = (char)('0' + tm.tm_mday / 10);
 	*p++ = (char)('0' + tm.tm_mday % 10);
 	*p++ = '/';
@@ -149,7 +149,7 @@ fx_alog_write(int family, const unsigned char *addr,
 	clock_update();
 	p = alog_buf + alog_len;
 	end = p + ALOG_LINE - 16;
-	if (inet_ntop(family, addr, a, sizeof(a)) == NULL)
+	if (fx_ntop(family, addr, a, sizeof(a)) == NULL)
 		strcpy(a, "-");
 	p = put_s(p, a, strlen(a));
 	p = put_s(p, " - - [", 6);

@@ -5,11 +5,14 @@
  * every setting has one name, one parser and one error message.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "config.h"
 #include "conf.h"
 #include "util.h"
@@ -285,45 +288,50 @@ conf_line(struct fx_conf *c, char *line, const char **why)
 	return fx_conf_set(c, key, val, why);
 }
 
+#define CONF_MAX	(256 * 1024)	/* a config file is small */
+
 int
 fx_conf_file(struct fx_conf *c, const char *path, char *err, size_t errlen)
 {
-	char line[1024];
-	const char *why;
-	FILE *f;
-	int lineno = 0;
+	char *buf, *line, *nl;
+	const char *why = NULL;
+	ssize_t n;
+	size_t len = 0;
+	int fd, lineno = 0;
 
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fx_snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	if ((buf = malloc(CONF_MAX + 1)) == NULL) {
+		close(fd);
+		fx_snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while (len < CONF_MAX && (n = read(fd, buf + len, CONF_MAX - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	if (len == CONF_MAX)
+		why = "file too large";
+	else if (strlen(buf) != len)
+		why = "NUL byte";
+	for (line = buf; why == NULL && *line != '\0'; line = nl + 1) {
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path,
-			    lineno);
-			fclose(f);
-			return -1;
-		}
-		if (memchr(line, '\0', strlen(line) + 1) != line +
-		    strlen(line)) {
-			snprintf(err, errlen, "%s:%d: NUL byte", path, lineno);
-			fclose(f);
-			return -1;
-		}
-		why = NULL;
-		if (conf_line(c, line, &why) == -1) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			fclose(f);
-			return -1;
-		}
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		else
+			nl = line + strlen(line) - 1;
+		if (strlen(line) > 1023)
+			why = "line too long";
+		else if (conf_line(c, line, &why) == -1)
+			break;
 	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		fclose(f);
+	free(buf);
+	if (why != NULL) {
+		fx_snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 		return -1;
 	}
-	fclose(f);
 	return 0;
 }
 
@@ -339,13 +347,13 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
 		return -1;
 	for (i = 0; i < nover; i++) {
 		if (fx_conf_set_kv(c, over[i], &why) == -1) {
-			snprintf(err, errlen, "option %s: %s", over[i], why);
+			fx_snprintf(err, errlen, "option %s: %s", over[i], why);
 			return -1;
 		}
 	}
 	if (c->nlisten == 0 && fx_conf_set(c, "listen",
 	    "*:" FX_STR(CONFIG_DEFAULT_PORT), &why) == -1) {
-		snprintf(err, errlen, "default listen: %s", why);
+		fx_snprintf(err, errlen, "default listen: %s", why);
 		return -1;
 	}
 	return 0;

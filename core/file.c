@@ -17,8 +17,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "config.h"
 #include "file.h"
+#include "util.h"
 
 #define FILE_SLOTS	64		/* cache table size, a power of two */
 #define FILE_DATA_MAX	16384		/* files up to this are kept in memory */
@@ -42,15 +44,20 @@ static int have_openat2 = 1;
 int
 fx_file_init(const char *root)
 {
+	char link[64];
+	ssize_t n;
 	int fd;
 
 	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	if (realpath(root, root_real) == NULL) {
+	/* The root's real path, for the check of open_checked. */
+	fx_snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, root_real, sizeof(root_real) - 1)) == -1) {
 		close(fd);
 		return -1;
 	}
+	root_real[n] = '\0';
 	if (fx_file_conf.root_fd != -1)
 		close(fx_file_conf.root_fd);
 	fx_file_conf.root = root;
@@ -179,7 +186,7 @@ fx_path_is_hidden(const char *path)
 {
 	const char *p;
 
-	for (p = path; (p = strstr(p, "/.")) != NULL; p++) {
+	for (p = path; (p = fx_strstr(p, "/.")) != NULL; p++) {
 		if (p == path && strncmp(p, "/.well-known/", 13) == 0)
 			continue;
 		return 1;
@@ -244,8 +251,7 @@ fx_http_date(time_t t, char *buf)
 
 	int y;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
+	fx_gmtime(t, &tm);
 	y = tm.tm_year + 1900;
 	if (y < 0 || y > 9999)
 		y = 9999;
@@ -305,7 +311,7 @@ fx_http_date_parse(const char *s, size_t n, time_t *t)
 	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
 		return -1;
 	tm.tm_year = y1 * 100 + y2 - 1900;
-	*t = timegm(&tm);
+	*t = (time_t)fx_timegm(&tm);
 	return 0;
 }
 
@@ -378,7 +384,7 @@ open_checked(const char *rel, int flags)
 	fd = openat(fx_file_conf.root_fd, rel, flags);
 	if (fd == -1 || fx_file_conf.symlinks)
 		return fd;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	fx_snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, real, sizeof(real) - 1);
 	if (n == -1) {
 		close(fd);
@@ -440,7 +446,7 @@ gz_exists(const struct fx_file *f)
 	if (!ENABLE_FEATURE_GZIP_STATIC || !fx_file_conf.gzip_static ||
 	    f->kind != FX_FILE_REG)
 		return 0;
-	snprintf(gzrel, sizeof(gzrel), "%s.gz", f->path + 1);
+	fx_snprintf(gzrel, sizeof(gzrel), "%s.gz", f->path + 1);
 	return fstatat(fx_file_conf.root_fd, gzrel, &st, 0) == 0 &&
 	    S_ISREG(st.st_mode);
 }
@@ -479,7 +485,7 @@ file_open(const char *path, int *status)
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
 	f->type = fx_file_type(path);
-	snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
+	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
 	    (unsigned long long)f->mtime, (unsigned long long)f->size);
 	fx_http_date(f->mtime, f->lastmod);
 	if (f->kind == FX_FILE_REG && f->size <= FILE_DATA_MAX &&
@@ -538,10 +544,23 @@ fx_file_get(const char *path, struct fx_file **out)
 	return 0;
 }
 
-static int
-name_cmp(const void *a, const void *b)
+/* Shell sort (Ciura's gaps): qsort would add 2 KiB to the binary. */
+static void
+sort_names(char **v, size_t n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	size_t g, i, j, k;
+	char *t;
+
+	for (k = 0; k < sizeof(gaps) / sizeof(gaps[0]); k++) {
+		g = gaps[k];
+		for (i = g; i < n; i++) {
+			t = v[i];
+			for (j = i; j >= g && strcmp(v[j - g], t) > 0; j -= g)
+				v[j] = v[j - g];
+			v[j] = t;
+		}
+	}
 }
 
 #define EMIT_RAW	0
@@ -629,7 +648,7 @@ fx_file_dirlist(const char *path, size_t *len)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	sort_names(names, n);
 	*len = 0;
 	bad |= emit(&buf, len, &bcap, "<!DOCTYPE html>\n<html><head><title>"
 	    "Index of ", 0) | emit(&buf, len, &bcap, path, 1) |

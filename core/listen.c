@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "listen.h"
 #include "log.h"
 #include "util.h"
@@ -89,15 +90,15 @@ fx_listen_name(const struct sockaddr *sa, char *buf, size_t len)
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 
-		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(in6->sin6_port));
+		fx_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+		fx_snprintf(buf, len, "[%s]:%u", a, ntohs(in6->sin6_port));
 	} else if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
 
-		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(in->sin_port));
+		fx_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
+		fx_snprintf(buf, len, "%s:%u", a, ntohs(in->sin_port));
 	} else
-		snprintf(buf, len, "(family %d)", sa->sa_family);
+		fx_snprintf(buf, len, "(family %d)", sa->sa_family);
 }
 
 int

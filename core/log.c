@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 
 int fx_log_level = FX_LOG_INFO;
@@ -22,7 +23,7 @@ fx_log_init(const char *applet)
 {
 	if (applet != NULL)
 		log_applet = applet;
-	snprintf(log_prefix, sizeof(log_prefix), "%s[%ld]: ", log_applet,
+	fx_snprintf(log_prefix, sizeof(log_prefix), "%s[%ld]: ", log_applet,
 	    (long)getpid());
 }
 
@@ -67,11 +68,11 @@ fx_log_vmsg(int level, const char *func, int with_errno, const char *fmt,
 	n = strlen(log_prefix);
 	memcpy(buf, log_prefix, n);
 	if (func != NULL && level >= FX_LOG_DEBUG)
-		n += snprintf(buf + n, len - n, "%s: ", func);
+		n += fx_snprintf(buf + n, len - n, "%s: ", func);
 	if (n < len)
-		n += vsnprintf(buf + n, len - n, fmt, ap);
+		n += fx_vsnprintf(buf + n, len - n, fmt, ap);
 	if (with_errno && n < len)
-		n += snprintf(buf + n, len - n, ": %s", strerror(saved));
+		n += fx_snprintf(buf + n, len - n, ": %s", strerror(saved));
 	if (n > len)
 		n = len;
 	buf[n++] = '\n';

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "applets.h"
 #include "log.h"
 #include "util.h"
@@ -41,30 +42,37 @@ find_applet(const char *name)
 	return NULL;
 }
 
-static void
-list_names(FILE *f, const char *sep)
+/* The applet names joined by sep into buf. */
+static const char *
+names(char *buf, size_t len, const char *sep)
 {
 	const struct applet *a;
+	size_t n = 0;
 
-	for (a = applets; a->name != NULL; a++)
-		fprintf(f, "%s%s", a == applets ? "" : sep, a->name);
+	buf[0] = '\0';
+	for (a = applets; a->name != NULL && n < len; a++)
+		n += (size_t)fx_snprintf(buf + n, len - n, "%s%s",
+		    a == applets ? "" : sep, a->name);
+	return buf;
 }
 
 static int
 unknown(const char *name)
 {
-	fprintf(stderr, "fenix: applet '%s' not found (applets: ", name);
-	list_names(stderr, " ");
-	fprintf(stderr, ")\n");
+	char buf[256];
+
+	fx_eprintf("fenix: applet '%s' not found (applets: %s)\n", name,
+	    names(buf, sizeof(buf), " "));
 	return FX_EXIT_USAGE;
 }
 
 static void
-help(FILE *f)
+help(int to_stderr)
 {
+	void (*out)(const char *, ...) = to_stderr ? fx_eprintf : fx_printf;
 	const struct applet *a;
 
-	fprintf(f,
+	out(
 	    "fenix %s: a static web server that upgrades itself in place\n"
 	    "\n"
 	    "usage: fenix APPLET [ARGS...]   or   APPLET [ARGS...] (link)\n"
@@ -72,8 +80,8 @@ help(FILE *f)
 	    "\n"
 	    "applets:\n", FX_VERSION);
 	for (a = applets; a->name != NULL; a++)
-		fprintf(f, "  %-9s %s\n", a->name, a->summary);
-	fprintf(f,
+		out("  %-9s %s\n", a->name, a->summary);
+	out(
 	    "\n"
 	    "  --install DIR     hard-link each applet name in DIR to fenix\n"
 	    "  --install -s DIR  the same with symbolic links\n"
@@ -93,21 +101,21 @@ install_links(int symbolic, const char *dir)
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n == -1) {
-		fprintf(stderr, "fenix: --install: /proc/self/exe: %s\n",
+		fx_eprintf("fenix: --install: /proc/self/exe: %s\n",
 		    strerror(errno));
 		return FX_EXIT_SYS;
 	}
 	self[n] = '\0';
 	for (a = applets; a->name != NULL; a++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		if ((size_t)fx_snprintf(path, sizeof(path), "%s/%s", dir,
 		    a->name) >= sizeof(path)) {
-			fprintf(stderr, "fenix: --install: %s: name too long\n",
+			fx_eprintf("fenix: --install: %s: name too long\n",
 			    dir);
 			return FX_EXIT_USAGE;
 		}
 		if ((symbolic ? symlink(self, path) : link(self, path)) == 0)
 			continue;
-		fprintf(stderr, "fenix: --install: %s: %s\n", path,
+		fx_eprintf("fenix: --install: %s: %s\n", path,
 		    strerror(errno));
 		rc = FX_EXIT_SYS;
 	}
@@ -120,20 +128,21 @@ multi_call(int argc, char **argv)
 	const struct applet *a;
 
 	if (argc < 2) {
-		help(stderr);
+		help(1);
 		return FX_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		help(stdout);
+		help(0);
 		return FX_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("fenix %s\nconfig: %s\n", FX_VERSION, FX_CONFIG_SUMMARY);
+		fx_printf("fenix %s\nconfig: %s\n", FX_VERSION, FX_CONFIG_SUMMARY);
 		return FX_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--list") == 0) {
-		list_names(stdout, "\n");
-		putchar('\n');
+		char buf[256];
+
+		fx_printf("%s\n", names(buf, sizeof(buf), "\n"));
 		return FX_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--install") == 0) {
@@ -141,11 +150,11 @@ multi_call(int argc, char **argv)
 			return install_links(0, argv[2]);
 		if (argc == 4 && strcmp(argv[2], "-s") == 0)
 			return install_links(1, argv[3]);
-		fprintf(stderr, "usage: fenix --install [-s] DIR\n");
+		fx_eprintf("usage: fenix --install [-s] DIR\n");
 		return FX_EXIT_USAGE;
 	}
 	if (argv[1][0] == '-') {
-		fprintf(stderr, "fenix: unknown option '%s' (see fenix --help)\n",
+		fx_eprintf("fenix: unknown option '%s' (see fenix --help)\n",
 		    argv[1]);
 		return FX_EXIT_USAGE;
 	}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "pidfile.h"
 #include "util.h"
 
@@ -32,11 +33,11 @@ fx_pidfile_default(void)
 	if (geteuid() == 0 && dir_writable("/run"))
 		return "/run/fenix.pid";
 	if (xdg != NULL && xdg[0] == '/' && dir_writable(xdg) &&
-	    (size_t)snprintf(buf, sizeof(buf), "%s/fenix.pid", xdg) <
+	    (size_t)fx_snprintf(buf, sizeof(buf), "%s/fenix.pid", xdg) <
 	    sizeof(buf))
 		return buf;
 	if (dir_writable("/tmp")) {
-		snprintf(buf, sizeof(buf), "/tmp/fenix-%ld.pid",
+		fx_snprintf(buf, sizeof(buf), "/tmp/fenix-%ld.pid",
 		    (long)geteuid());
 		return buf;
 	}
@@ -49,12 +50,12 @@ fx_pidfile_write(const char *path, pid_t pid)
 	char tmp[4096 + 16], buf[24];
 	int fd, n, saved;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
+	if ((size_t)fx_snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
 	    (long)getpid()) >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	n = fx_snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return -1;
@@ -101,5 +102,5 @@ fx_pid_alive(pid_t pid)
 int
 fx_pidfile_oldbin(const char *path, char *buf, size_t len)
 {
-	return (size_t)snprintf(buf, len, "%s" FX_OLDBIN, path) < len ? 0 : -1;
+	return (size_t)fx_snprintf(buf, len, "%s" FX_OLDBIN, path) < len ? 0 : -1;
 }

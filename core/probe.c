@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "probe.h"
 #include "util.h"
 
@@ -38,7 +39,7 @@ fx_probe_parse(const char *url, struct fx_listen *l, char *path, size_t cap,
 	hostport[n] = '\0';
 	/* No port: 80. */
 	if (hostport[n - 1] == ']' || strchr(hostport, ':') == NULL ||
-	    (hostport[0] == '[' && strstr(hostport, "]:") == NULL))
+	    (hostport[0] == '[' && fx_strstr(hostport, "]:") == NULL))
 		strcat(hostport, ":80");
 	if (fx_listen_parse(l, hostport, why) == -1)
 		return -1;
@@ -60,12 +61,12 @@ fx_probe_url(const struct fx_listen *l, char *buf, size_t len)
 
 	if (l->addr.ss_family == AF_INET &&
 	    in->sin_addr.s_addr == htonl(INADDR_ANY))
-		snprintf(buf, len, "http://127.0.0.1:%u/", ntohs(in->sin_port));
+		fx_snprintf(buf, len, "http://127.0.0.1:%u/", ntohs(in->sin_port));
 	else if (l->addr.ss_family == AF_INET6 &&
 	    IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-		snprintf(buf, len, "http://[::1]:%u/", ntohs(in6->sin6_port));
+		fx_snprintf(buf, len, "http://[::1]:%u/", ntohs(in6->sin6_port));
 	else
-		snprintf(buf, len, "http://%s/", l->name);
+		fx_snprintf(buf, len, "http://%s/", l->name);
 }
 
 /* Wait for events on fd until deadline.  0 ready, -1 timeout/error. */
@@ -120,7 +121,7 @@ fx_probe_get(const char *url, int timeout_ms, const char **why)
 		close(fd);
 		return -1;
 	}
-	n = (size_t)snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n"
+	n = (size_t)fx_snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n"
 	    "Host: %s\r\nUser-Agent: fenix-probe\r\nConnection: close\r\n\r\n",
 	    path, l.name);
 	if (send(fd, req, n, MSG_NOSIGNAL) != (ssize_t)n) {
@@ -146,9 +147,10 @@ fx_probe_get(const char *url, int timeout_ms, const char **why)
 	}
 	close(fd);
 	buf[got] = '\0';
+	status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + buf[11] - '0';
 	if (strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-	    sscanf(buf + 9, "%3d", &status) != 1 || status < 100 ||
-	    status > 599) {
+	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' ||
+	    buf[11] < '0' || buf[11] > '9') {
 		*why = "not an HTTP answer";
 		return -1;
 	}

@@ -11,7 +11,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "alog.h"
 #include "config.h"
 #include "file.h"
@@ -70,7 +70,7 @@ fx_proc_exe_path(const char *argv0)
 		while (argv0[0] == '.' && argv0[1] == '/')
 			argv0 += 2;
 		if (getcwd(cwd, sizeof(cwd)) == NULL ||
-		    (size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, argv0) >=
+		    (size_t)fx_snprintf(buf, sizeof(buf), "%s/%s", cwd, argv0) >=
 		    sizeof(buf))
 			return NULL;
 		return strdup(buf);
@@ -81,8 +81,8 @@ fx_proc_exe_path(const char *argv0)
 		end = path + strcspn(path, ":");
 		n = (size_t)(end - path);
 		if (n == 0)	/* an empty entry is the current directory */
-			snprintf(buf, sizeof(buf), "./%s", argv0);
-		else if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
+			fx_snprintf(buf, sizeof(buf), "./%s", argv0);
+		else if ((size_t)fx_snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
 		    path, argv0) >= sizeof(buf))
 			continue;
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -97,27 +97,27 @@ fx_proc_exe_path(const char *argv0)
 static int
 resolve_user(struct fx_conf *c, char *err)
 {
-	struct passwd *pw;
+	long uid, gid;
 
 	c->uid = c->gid = -1;
 	if (c->user != NULL) {
-		errno = 0;
-		if ((pw = getpwnam(c->user)) == NULL) {
-			snprintf(err, ERRLEN, "user %s: %s", c->user,
-			    errno ? strerror(errno) : "no such user");
+		if (fx_getpw(c->user, &uid, &gid) == -1) {
+			fx_snprintf(err, ERRLEN, "user %s: %s", c->user,
+			    errno == ENOENT ? "no such user in /etc/passwd" :
+			    strerror(errno));
 			return -1;
 		}
-		if (geteuid() != 0 && pw->pw_uid != geteuid()) {
-			snprintf(err, ERRLEN, "user %s: only root can switch "
+		if (geteuid() != 0 && (uid_t)uid != geteuid()) {
+			fx_snprintf(err, ERRLEN, "user %s: only root can switch "
 			    "to another user", c->user);
 			return -1;
 		}
-		c->uid = pw->pw_uid;
-		c->gid = pw->pw_gid;
+		c->uid = uid;
+		c->gid = gid;
 	}
 	if (c->refuse_root && (c->uid == 0 || (c->uid == -1 &&
 	    geteuid() == 0))) {
-		snprintf(err, ERRLEN, "refuse_root is on and the workers would "
+		fx_snprintf(err, ERRLEN, "refuse_root is on and the workers would "
 		    "run as root (set user)");
 		return -1;
 	}
@@ -147,30 +147,30 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 			}
 		if (c->listen[i].fd == -1 &&
 		    fx_listen_open(&c->listen[i], 511) == -1) {
-			snprintf(err, ERRLEN, "listen on %s: %s",
+			fx_snprintf(err, ERRLEN, "listen on %s: %s",
 			    c->listen[i].name, strerror(errno));
 			goto undo;
 		}
 	}
 	if (fx_file_init(c->root) == -1) {
-		snprintf(err, ERRLEN, "document root %s: %s", c->root,
+		fx_snprintf(err, ERRLEN, "document root %s: %s", c->root,
 		    strerror(errno));
 		goto undo;
 	}
 	if (c->access_log != NULL && !ENABLE_FEATURE_ACCESS_LOG) {
-		snprintf(err, ERRLEN, "access_log: not built in "
+		fx_snprintf(err, ERRLEN, "access_log: not built in "
 		    "(FEATURE_ACCESS_LOG)");
 		goto undo;
 	}
 	if (fx_alog_open(c->access_log) == -1) {
-		snprintf(err, ERRLEN, "access log %s: %s", c->access_log,
+		fx_snprintf(err, ERRLEN, "access log %s: %s", c->access_log,
 		    strerror(errno));
 		goto undo;
 	}
 	if (c->access_log != NULL && c->uid != -1)
 		(void)!chown(c->access_log, (uid_t)c->uid, (gid_t)c->gid);
 	if (c->error_log != NULL && fx_log_open(c->error_log) == -1) {
-		snprintf(err, ERRLEN, "error log %s: %s", c->error_log,
+		fx_snprintf(err, ERRLEN, "error log %s: %s", c->error_log,
 		    strerror(errno));
 		goto undo;
 	}
@@ -397,7 +397,7 @@ reload(void)
 		free(c);
 		return;
 	}
-	n = c->workers > 0 ? c->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	n = c->workers > 0 ? c->workers : fx_ncpu();
 	retire_live();
 	close_unshared(cur, c);
 	fx_conf_free(cur);
@@ -481,7 +481,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 		daemonize();
 
 	n = cur->workers > 0 ? cur->workers :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	    fx_ncpu();
 	nwk = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
 		fx_fatal(FX_EXIT_SYS, "pipe");

@@ -8,14 +8,60 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "procfs.h"
 #include "util.h"
+
+/*
+ * Parse an unsigned number in base 10 or 16 at p into *v; returns the
+ * first byte after it, or NULL if there is no digit.  (No scanf: it would
+ * cost the static binary 14 KiB.)
+ */
+static const char *
+num(const char *p, int base, unsigned long long *v)
+{
+	const char *start = p;
+	int d;
+
+	*v = 0;
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (*p | 0x20) - 'a' + 10;
+		else
+			break;
+		*v = *v * (unsigned)base + (unsigned)d;
+	}
+	return p > start ? p : NULL;
+}
+
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Skip n whitespace-separated fields. */
+static const char *
+skip_fields(const char *p, int n)
+{
+	while (n-- > 0 && p != NULL) {
+		p = skip_ws(p);
+		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+	}
+	return p != NULL ? skip_ws(p) : NULL;
+}
 
 /* Read a whole small /proc file into buf (NUL-terminated).  len or -1. */
 static ssize_t
@@ -40,7 +86,7 @@ stat_fields(pid_t pid, char *buf, size_t len)
 {
 	char path[64], *p;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fx_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if (slurp(path, buf, len) <= 0 || (p = strrchr(buf, ')')) == NULL)
 		return NULL;
 	return p + 2;
@@ -61,20 +107,17 @@ fx_procfs_running(pid_t pid)
 int
 fx_procfs_children(pid_t pid, pid_t *out, int max)
 {
-	char path[64], buf[8192], *p, *end;
-	long v;
+	char path[64], buf[8192];
+	const char *p = buf;
+	unsigned long long v;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	fx_snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
 	    (long)pid, (long)pid);
 	if (slurp(path, buf, sizeof(buf)) < 0)
 		return -1;
-	for (p = buf; n < max; p = end) {
-		v = strtol(p, &end, 10);
-		if (end == p)
-			break;
+	while (n < max && (p = num(skip_ws(p), 10, &v)) != NULL)
 		out[n++] = (pid_t)v;
-	}
 	return n;
 }
 
@@ -85,7 +128,7 @@ fx_procfs_generation(pid_t pid)
 	ssize_t n, i;
 	long long v;
 
-	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+	fx_snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
 	if ((n = slurp(path, buf, sizeof(buf))) < 0)
 		return -1;
 	for (i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
@@ -101,7 +144,7 @@ fx_procfs_exe(pid_t pid, char *buf, size_t len)
 	char path[64];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	fx_snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
 	if ((n = readlink(path, buf, len - 1)) == -1)
 		return -1;
 	buf[n] = '\0';
@@ -111,21 +154,17 @@ fx_procfs_exe(pid_t pid, char *buf, size_t len)
 long long
 fx_procfs_uptime(pid_t pid)
 {
-	char buf[1024], *f;
-	unsigned long long start = 0;
-	double up;
-	long hz = sysconf(_SC_CLK_TCK);
-	int i;
+	char buf[1024];
+	const char *f;
+	unsigned long long start, up;
+	long hz = 100;		/* USER_HZ: /proc counts in 1/100 s */
 
 	if ((f = stat_fields(pid, buf, sizeof(buf))) == NULL)
 		return -1;
 	/* starttime is field 22; f begins at field 3. */
-	for (i = 3; i < 22 && f != NULL; i++)
-		if ((f = strchr(f, ' ')) != NULL)
-			f++;
-	if (f == NULL || sscanf(f, "%llu", &start) != 1 ||
+	if ((f = num(skip_fields(f, 19), 10, &start)) == NULL ||
 	    slurp("/proc/uptime", buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "%lf", &up) != 1 || hz <= 0)
+	    num(buf, 10, &up) == NULL || hz <= 0)
 		return -1;
 	return (long long)up - (long long)(start / (unsigned long long)hz);
 }
@@ -133,19 +172,22 @@ fx_procfs_uptime(pid_t pid)
 int
 fx_procfs_sig_pending(pid_t pid, int sig)
 {
-	char path[64], buf[4096], *p;
+	char path[64], buf[4096];
+	const char *p;
 	unsigned long long m;
-	const char *keys[] = { "\nSigPnd:", "\nShdPnd:" };
-	int i, pending = 0;
+	int pending = 0;
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	fx_snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	if (slurp(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	for (i = 0; i < 2; i++)
-		if ((p = strstr(buf, keys[i])) != NULL &&
-		    sscanf(p + strlen(keys[i]), "%llx", &m) == 1 &&
+	for (p = buf; (p = strchr(p, '\n')) != NULL; ) {
+		p++;
+		if ((strncmp(p, "SigPnd:", 7) == 0 ||
+		    strncmp(p, "ShdPnd:", 7) == 0) &&
+		    num(skip_ws(p + 7), 16, &m) != NULL &&
 		    (m >> (sig - 1) & 1))
 			pending = 1;
+	}
 	return pending;
 }
 
@@ -155,82 +197,114 @@ socket_inodes(pid_t pid, unsigned long *inodes, int max)
 {
 	char path[320], link[64];
 	struct dirent *de;
+	unsigned long long v;
 	DIR *d;
 	ssize_t n;
 	int cnt = 0;
 
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	fx_snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
 	if ((d = opendir(path)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL && cnt < max) {
-		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
+		fx_snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
 		    de->d_name);
 		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
 			continue;
 		link[n] = '\0';
-		if (sscanf(link, "socket:[%lu]", &inodes[cnt]) == 1)
-			cnt++;
+		if (strncmp(link, "socket:[", 8) == 0 &&
+		    num(link + 8, 10, &v) != NULL)
+			inodes[cnt++] = (unsigned long)v;
 	}
 	closedir(d);
 	return cnt;
+}
+
+/* One line of /proc/net/tcp{,6}: a listener of ours goes into out. */
+static int
+tcp_line(const char *line, int v6, const unsigned long *inodes, int nino,
+    struct fx_listen *out)
+{
+	unsigned long long port, st, ino, w;
+	const char *p, *a;
+	int i, k;
+
+	/* "  0: 0100007F:1F90 00000000:0000 0A ... uid timeout inode" */
+	if ((p = strchr(line, ':')) == NULL)
+		return 0;
+	a = skip_ws(p + 1);
+	if ((p = strchr(a, ':')) == NULL || num(p + 1, 16, &port) == NULL)
+		return 0;
+	p = skip_fields(p + 1, 2);
+	if (p == NULL || num(p, 16, &st) == NULL || st != 0x0a)	/* LISTEN */
+		return 0;
+	if ((p = num(skip_fields(p, 6), 10, &ino)) == NULL)
+		return 0;
+	for (i = 0; i < nino && inodes[i] != ino; i++)
+		;
+	if (i == nino)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if (!v6) {
+		struct sockaddr_in *in = (void *)&out->addr;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons((unsigned short)port);
+		num(a, 16, &w);		/* host order of the network bytes */
+		in->sin_addr.s_addr = (uint32_t)w;
+	} else {
+		struct sockaddr_in6 *in6 = (void *)&out->addr;
+		unsigned char *b = in6->sin6_addr.s6_addr;
+		char word[9];
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((unsigned short)port);
+		for (i = 0; i < 4; i++) {	/* four host-order words */
+			memcpy(word, a + i * 8, 8);
+			word[8] = '\0';
+			num(word, 16, &w);
+			for (k = 0; k < 4; k++)
+				b[i * 4 + k] = (unsigned char)(w >> (8 * k));
+		}
+	}
+	fx_listen_name((struct sockaddr *)&out->addr, out->name,
+	    sizeof(out->name));
+	return 1;
 }
 
 int
 fx_procfs_listeners(pid_t pid, struct fx_listen *out, int max)
 {
 	static const char *files[] = { "tcp", "tcp6" };
-	unsigned long inodes[256], ino;
-	char path[64], line[512], addr[40];
-	unsigned port, st, i, k;
-	int nino, cnt = 0, f, j;
-	FILE *fp;
+	unsigned long inodes[256];
+	char path[64], buf[16384], *line, *nl;
+	size_t len;
+	ssize_t n;
+	int nino, cnt = 0, f, fd;
 
 	if ((nino = socket_inodes(pid, inodes, (int)FX_NELEM(inodes))) < 0)
 		return -1;
-	for (f = 0; f < 2; f++) {
-		snprintf(path, sizeof(path), "/proc/%ld/net/%s", (long)pid,
+	for (f = 0; f < 2 && cnt < max; f++) {
+		fx_snprintf(path, sizeof(path), "/proc/%ld/net/%s", (long)pid,
 		    files[f]);
-		if ((fp = fopen(path, "re")) == NULL)
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
-		while (fgets(line, sizeof(line), fp) != NULL && cnt < max) {
-			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*s %x %*s "
-			    "%*s %*s %*s %*s %lu", addr, &port, &st, &ino) != 4 ||
-			    st != 0x0a)	/* TCP_LISTEN */
-				continue;
-			for (j = 0; j < nino && inodes[j] != ino; j++)
-				;
-			if (j == nino)
-				continue;
-			memset(&out[cnt], 0, sizeof(out[cnt]));
-			out[cnt].fd = -1;
-			if (f == 0) {
-				struct sockaddr_in *in = (void *)&out[cnt].addr;
-
-				in->sin_family = AF_INET;
-				in->sin_port = htons((unsigned short)port);
-				sscanf(addr, "%x", &in->sin_addr.s_addr);
-			} else {
-				struct sockaddr_in6 *in6 =
-				    (void *)&out[cnt].addr;
-				unsigned char *b = in6->sin6_addr.s6_addr;
-
-				in6->sin6_family = AF_INET6;
-				in6->sin6_port = htons((unsigned short)port);
-				/* four host-order 32-bit words */
-				for (i = 0; i < 4; i++) {
-					unsigned w = 0;
-
-					sscanf(addr + i * 8, "%8x", &w);
-					for (k = 0; k < 4; k++)
-						b[i * 4 + k] = (unsigned char)
-						    (w >> (8 * k));
-				}
+		len = 0;
+		while (cnt < max &&
+		    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+			len += (size_t)n;
+			buf[len] = '\0';
+			for (line = buf; cnt < max &&
+			    (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+				*nl = '\0';
+				cnt += tcp_line(line, f, inodes, nino, &out[cnt]);
 			}
-			fx_listen_name((struct sockaddr *)&out[cnt].addr,
-			    out[cnt].name, sizeof(out[cnt].name));
-			cnt++;
+			len = strlen(line);
+			memmove(buf, line, len);
+			if (len == sizeof(buf) - 1)
+				len = 0;	/* a line that long is not ours */
 		}
-		fclose(fp);
+		close(fd);
 	}
 	return cnt;
 }

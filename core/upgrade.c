@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "pidfile.h"
 #include "upgrade.h"
@@ -55,12 +56,12 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	pid_t pid;
 	int j;
 
-	len = (size_t)snprintf(nginx, sizeof(nginx), "NGINX=");
+	len = (size_t)fx_snprintf(nginx, sizeof(nginx), "NGINX=");
 	for (j = 0; j < c->nlisten; j++)
 		if (c->listen[j].fd != -1)
-			len += (size_t)snprintf(nginx + len, sizeof(nginx) - len,
+			len += (size_t)fx_snprintf(nginx + len, sizeof(nginx) - len,
 			    "%d;", c->listen[j].fd);
-	snprintf(gen, sizeof(gen), "FENIX_GENERATION=%d", generation + 1);
+	fx_snprintf(gen, sizeof(gen), "FENIX_GENERATION=%d", generation + 1);
 	for (n = 0; environ[n] != NULL; n++)
 		;
 	if ((env = calloc(n + 3, sizeof(*env))) == NULL) {

@@ -3,11 +3,15 @@
  * util.c - x-wrappers for startup, strict number parsing, I/O helpers.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "util.h"
 
@@ -137,4 +141,177 @@ fx_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+void
+fx_gmtime(long long t, struct tm *tm)
+{
+	long long days = t / 86400, era, y;
+	long long secs = t % 86400;
+	unsigned doe, yoe, doy, mp;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
+	tm->tm_wday = (int)((days % 7 + 11) % 7);	/* 1970-01-01: Thu */
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	tm->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
+	tm->tm_year = (int)(y + (tm->tm_mon <= 1) - 1900);
+}
+
+long long
+fx_timegm(const struct tm *tm)
+{
+	return days_from_civil((long long)tm->tm_year + 1900,
+	    (unsigned)tm->tm_mon + 1, (unsigned)tm->tm_mday) * 86400 +
+	    tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec;
+}
+
+char *
+fx_ntop(int family, const void *addr, char *buf, size_t len)
+{
+	const unsigned char *b = addr;
+	char tmp[48];
+	int i, best = -1, bestlen = 0, run, n = 0;
+
+	if (family == AF_INET) {
+		n = fx_snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", b[0], b[1],
+		    b[2], b[3]);
+	} else if (family == AF_INET6) {
+		if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			n = fx_snprintf(tmp, sizeof(tmp), "::ffff:%u.%u.%u.%u",
+			    b[12], b[13], b[14], b[15]);
+			goto out;
+		}
+		/* The longest run of two or more zero words becomes "::". */
+		for (i = 0; i < 8; i += run ? run : 1) {
+			for (run = 0; i + run < 8 && b[2 * (i + run)] == 0 &&
+			    b[2 * (i + run) + 1] == 0; run++)
+				;
+			if (run > bestlen && run >= 2) {
+				best = i;
+				bestlen = run;
+			}
+		}
+		for (i = 0; i < 8; i++) {
+			if (i == best) {
+				n += fx_snprintf(tmp + n, sizeof(tmp) - (size_t)n,
+				    "::");
+				i += bestlen - 1;
+				continue;
+			}
+			n += fx_snprintf(tmp + n, sizeof(tmp) - (size_t)n,
+			    "%s%x", i > 0 && i != best + bestlen ? ":" : "",
+			    (unsigned)(b[2 * i] << 8 | b[2 * i + 1]));
+		}
+	} else {
+		errno = EAFNOSUPPORT;
+		return NULL;
+	}
+out:
+	if ((size_t)n >= len) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	memcpy(buf, tmp, (size_t)n + 1);
+	return buf;
+}
+
+int
+fx_getpw(const char *name, long *uid, long *gid)
+{
+	char buf[8192], *line, *nl, *f[4];
+	size_t nlen = strlen(name), len = 0;
+	long long v[2];
+	ssize_t r;
+	int fd, i;
+
+	if ((fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	for (;;) {
+		r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		buf[len] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')) != NULL;
+		    line = nl + 1) {
+			*nl = '\0';
+			/* name:password:uid:gid:... */
+			if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+				continue;
+			f[0] = line + nlen + 1;
+			for (i = 1; i < 4; i++) {
+				f[i] = strchr(f[i - 1], ':');
+				if (f[i] == NULL)
+					break;
+				*f[i]++ = '\0';
+			}
+			if (i < 3 || fx_parse_num(f[1], 0, 0x7fffffff,
+			    &v[0]) == -1 || fx_parse_num(f[2], 0, 0x7fffffff,
+			    &v[1]) == -1)
+				continue;
+			close(fd);
+			*uid = (long)v[0];
+			*gid = (long)v[1];
+			return 0;
+		}
+		len = strlen(line);
+		if (len == sizeof(buf) - 1)
+			len = 0;	/* a line this long: skip it */
+		memmove(buf, line, len);
+	}
+	close(fd);
+	errno = ENOENT;
+	return -1;
+}
+
+int
+fx_ncpu(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n > 0 ? n : 1;
+}
+
+char *
+fx_strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (*hay == *needle && strncmp(hay, needle, n) == 0)
+			return (char *)hay;
+	return n == 0 ? (char *)hay : NULL;
 }

@@ -39,4 +39,24 @@ int	fx_write_all(int fd, const void *buf, size_t n);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long fx_now_ms(void);
 
+/*
+ * The few libc functions whose musl versions drag in large parts of libc
+ * (printf, the time zone code, stdio) are done here for the static binary.
+ */
+struct tm;
+void	fx_gmtime(long long t, struct tm *tm);	/* UTC, no time zone */
+long long fx_timegm(const struct tm *tm);
+
+/* inet_ntop for AF_INET and AF_INET6 (RFC 5952 form).  buf or NULL. */
+char	*fx_ntop(int family, const void *addr, char *buf, size_t len);
+
+/* uid and gid of user name from /etc/passwd.  0, or -1 (ENOENT). */
+int	fx_getpw(const char *name, long *uid, long *gid);
+
+/* CPUs this process may run on (at least 1). */
+int	fx_ncpu(void);
+
+/* strstr without musl's two-way machinery (our haystacks are short). */
+char	*fx_strstr(const char *hay, const char *needle);
+
 #endif

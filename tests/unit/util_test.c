@@ -3,6 +3,9 @@
  * util_test.c - strict number parsing (options and config values).
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "test.h"
 #include "util.h"
@@ -35,5 +38,69 @@ main(void)
 	CHECK(fx_parse_msec("5m", 3600000, &v) == -1);
 	CHECK(fx_parse_msec("3601", 3600000, &v) == -1 && errno == ERANGE);
 	CHECK(fx_parse_msec("99999999999999999999", 3600000, &v) == -1);
+
+	{
+		static const unsigned char v6[][16] = {
+			{ 0,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,1 },
+			{ 0,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0 },
+			{ 0x20,1,0xd,0xb8, 0,0,0,0, 0,0,0,0, 0,0,0,1 },
+			{ 0x20,1,0xd,0xb8, 0,0,0,1, 0,0,0,0, 0,0,0,1 },
+			{ 0xfe,0x80,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,0 },
+			{ 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff, 10,0,0,1 },
+			{ 0,1,0,2, 0,3,0,4, 0,5,0,6, 0,7,0,8 },
+			{ 0,1,0,0, 0,3,0,0, 0,0,0,6, 0,7,0,8 },
+		};
+		static const char *want[] = { "::1", "::", "2001:db8::1",
+		    "2001:db8:0:1::1", "fe80::", "::ffff:10.0.0.1",
+		    "1:2:3:4:5:6:7:8", "1:0:3::6:7:8" };
+		unsigned char v4[4] = { 127, 0, 0, 1 };
+		char buf[64];
+		size_t i;
+
+		CHECK(fx_ntop(AF_INET, v4, buf, sizeof(buf)) != NULL &&
+		    strcmp(buf, "127.0.0.1") == 0);
+		CHECK(fx_ntop(AF_INET, v4, buf, 5) == NULL);
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			CHECKF(fx_ntop(AF_INET6, v6[i], buf, sizeof(buf)) !=
+			    NULL && strcmp(buf, want[i]) == 0, "%s != %s", buf,
+			    want[i]);
+	}
+	{
+		/* fx_gmtime/fx_timegm against known dates, both ways. */
+		static const struct { long long t; int y, m, d, wd; } dates[] = {
+			{ 0, 1970, 1, 1, 4 },
+			{ 951782400, 2000, 2, 29, 2 },
+			{ 4107542400LL, 2100, 3, 1, 1 },
+			{ 1795651199, 2026, 11, 25, 3 },
+			{ -86400, 1969, 12, 31, 3 },
+		};
+		struct tm tm;
+		size_t i;
+
+		for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+			fx_gmtime(dates[i].t, &tm);
+			CHECKF(tm.tm_year + 1900 == dates[i].y &&
+			    tm.tm_mon + 1 == dates[i].m &&
+			    tm.tm_mday == dates[i].d &&
+			    tm.tm_wday == dates[i].wd &&
+			    fx_timegm(&tm) == dates[i].t, "%lld -> %d-%d-%d wd %d",
+			    dates[i].t, tm.tm_year + 1900, tm.tm_mon + 1,
+			    tm.tm_mday, tm.tm_wday);
+		}
+		fx_gmtime(1795651199, &tm);
+		CHECK(tm.tm_hour == 23 && tm.tm_min == 59 && tm.tm_sec == 59);
+	}
+	{
+		long uid = -1, gid = -1;
+
+		CHECK(fx_getpw("root", &uid, &gid) == 0 && uid == 0 &&
+		    gid == 0);
+		CHECK(fx_getpw("no-such-user-here", &uid, &gid) == -1 &&
+		    errno == ENOENT);
+		CHECK(fx_getpw("roo", &uid, &gid) == -1);
+	}
+	CHECK(fx_strstr("/a/.git", "/.") != NULL);
+	CHECK(fx_strstr("/a/b", "/.") == NULL);
+	CHECK(fx_ncpu() >= 1);
 	return T_END();
 }
