@@ -41,7 +41,7 @@ BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
 .PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
-	install run fuzz bench size musl
+	install run fuzz bench bench-upgrade size musl
 .SUFFIXES:
 
 all: $(BIN)
@@ -128,6 +128,11 @@ fuzz:
 
 bench: $(BIN)
 	python3 tests/bench/bench.py --fenix $(BIN)
+
+# `make bench-upgrade`: N hot upgrades under wrk load, fenix and nginx.
+UPGRADES ?= 100
+bench-upgrade: $(BIN)
+	python3 tests/bench/upgrade_bench.py --fenix $(BIN) -n $(UPGRADES)
 
 lint:
 	@command -v clang-format >/dev/null || { echo "lint needs clang-format" >&2; exit 1; }

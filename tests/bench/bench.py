@@ -183,6 +183,16 @@ def vmrss_kib(pid):
     raise NA("no VmRSS for pid %d" % pid)
 
 
+def pss_kib(pid):
+    """Proportional set size: shared pages (the binary) split between
+    the processes that map them, so a sum over processes counts them once."""
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    raise NA("no Pss for pid %d" % pid)
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -718,10 +728,12 @@ def fig_idle_rss(ctx, spec):
     run = Running(ctx, spec)  # Running does the one request
     try:
         time.sleep(0.1)
-        kib = sum(vmrss_kib(p) for p in [run.pid, run.worker()])
+        pids = [run.pid, run.worker()]
+        kib = sum(vmrss_kib(p) for p in pids)
+        pss = sum(pss_kib(p) for p in pids)
     finally:
         run.stop()
-    return {"rss": kib}
+    return {"rss": kib, "pss": pss}
 
 
 def open_idle_conns(port, n, window=256, timeout=60.0):
@@ -950,6 +962,8 @@ FIGURES = [
         Row("mib_s", "keep-alive 1MiB MiB/s", "%.1f".__mod__)]),
     Figure(fig_idle_rss, [
         Row("rss", "idle RSS master+worker KiB", fmt_int,
+            lower_better=True),
+        Row("pss", "idle PSS master+worker KiB (binary once)", fmt_int,
             lower_better=True)]),
     Figure(fig_conn_memory, [
         Row("conn_mem", "bytes per idle keep-alive conn", fmt_int,
