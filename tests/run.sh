@@ -21,10 +21,13 @@ passed=0 failed=0 skipped=0
 for t in "$@"; do
 	name=$(basename "$t")
 	if ! "$t" "$top/tests/unit/data" >"$log" 2>&1; then
+		grep -q '^TOTAL .* 0$' "$log" &&
+		    echo "FAIL: $name: exited non-zero (sanitizer report?)" >>"$log"
 		grep -q '^TOTAL ' "$log" || echo "FAIL: $name: crashed" >>"$log"
 	fi
-	grep -v '^TOTAL ' "$log"
-	set -- $(awk '/^TOTAL /{p+=$2; f+=$3} /^FAIL: .*crashed$/{f++}
+	grep -v '^TOTAL ' "$log" | grep -v '^$' | tail -40
+	set -- $(awk '/^TOTAL /{p+=$2; f+=$3}
+	    /^FAIL: .*(crashed|exited non-zero.*)$/{f++}
 	    END{print p+0, f+0}' "$log")
 	echo "unit $name: $1 passed, $2 failed" | sed 's/^/# /'
 	passed=$((passed + $1)) failed=$((failed + $2))

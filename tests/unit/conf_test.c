@@ -63,5 +63,6 @@ main(void)
 	for (i = 1; fx_conf_keyword(i) != NULL; i++)
 		CHECKF(strcmp(fx_conf_keyword(i - 1), fx_conf_keyword(i)) < 0,
 		    "%s before %s", fx_conf_keyword(i - 1), fx_conf_keyword(i));
+	fx_conf_free(&c);
 	return T_END();
 }

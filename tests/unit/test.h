@@ -33,6 +33,7 @@ static int t_passed, t_failed;
 	}								\
 } while (0)
 
-#define T_END() (printf("TOTAL %d %d\n", t_passed, t_failed), t_failed != 0)
+#define T_END() (printf("TOTAL %d %d\n", t_passed, t_failed), fflush(stdout), \
+	t_failed != 0)
 
 #endif
