@@ -174,6 +174,9 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 		    strerror(errno));
 		goto undo;
 	}
+	/* Workers reopen the logs on USR1 as their user. */
+	if (c->error_log != NULL && c->uid != -1)
+		(void)!chown(c->error_log, (uid_t)c->uid, (gid_t)c->gid);
 	fx_file_conf.symlinks = c->symlinks;
 	fx_file_conf.dotfiles = c->dotfiles;
 	fx_file_conf.dirlist = c->dirlist;
@@ -560,6 +563,10 @@ fx_proc_master(const struct fx_master_opts *opts)
 			case SIGUSR1:
 				if (fx_log_open(cur->error_log) == -1)
 					fx_log_warn("reopen %s", cur->error_log);
+				else if (cur->error_log != NULL &&
+				    cur->uid != -1)
+					(void)!chown(cur->error_log,
+					    (uid_t)cur->uid, (gid_t)cur->gid);
 				if (fx_alog_reopen() == -1)
 					fx_log_warn("reopen %s",
 					    cur->access_log);

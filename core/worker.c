@@ -89,6 +89,9 @@ fx_worker_run(const struct fx_conf *conf, int ready_fd)
 			reopen = 0;
 			if (fx_alog_reopen() == -1)
 				fx_log_warn("reopen access log");
+			if (fx_log_open(conf->error_log) == -1)
+				fx_log_warn("reopen error log %s",
+				    conf->error_log);
 		}
 		if (stop)
 			break;
