@@ -131,8 +131,11 @@ server_main(int argc, char **argv)
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
 		return FX_EXIT_OK;
 	}
-	/* PID 1 of a container, or -s: stay init, the child is the master. */
-	if (getpid() == 1 || subreaper)
+	/*
+	 * PID 1 of a container, or -s: stay init, the child is the master.
+	 * Not in a master that an upgrade started: the init is above it.
+	 */
+	if ((getpid() == 1 || subreaper) && getenv("FENIX_GENERATION") == NULL)
 		fx_init_start(c.pidfile != NULL ? c.pidfile :
 		    fx_pidfile_default(), subreaper, c.delay_ms,
 		    c.shutdown_ms + 1000);

@@ -77,7 +77,7 @@ static struct fx_timerq q_header, q_keepalive, q_send, q_linger, q_grace;
 static struct fx_timerq q_accept, q_flush;
 static struct fx_timer t_accept, t_flush;
 
-static void conn_run(struct fx_conn *);
+static int conn_run(struct fx_conn *);
 
 static struct fx_busy *
 busy_get(void)
@@ -335,7 +335,8 @@ conn_done(struct fx_conn *c)
 	return 1;
 }
 
-static void
+/* Run c as far as it goes.  Returns 1 if c lives on, 0 if it is freed. */
+static int
 conn_run(struct fx_conn *c)
 {
 	struct fx_busy *b;
@@ -347,11 +348,11 @@ conn_run(struct fx_conn *c)
 		switch (c->state) {
 		case C_IDLE:
 			if (!c->rready)
-				return;
+				return 1;
 			if ((c->b = busy_get()) == NULL) {
 				fx_log_warnx("out of memory");
 				conn_close(c);
-				return;
+				return 0;
 			}
 			c->state = C_HEAD;
 			fx_timer_arm(&q_header, &c->timer);
@@ -368,11 +369,11 @@ conn_run(struct fx_conn *c)
 				if (!c->rready) {
 					if (b->len == b->pos)
 						conn_idle(c);
-					return;
+					return 1;
 				}
 				if ((r = conn_read(c)) == -1) {
 					conn_close(c);
-					return;
+					return 0;
 				}
 				if (r == 0 && b->len == BUF_SIZE) {
 					conn_error(c, 431);
@@ -397,10 +398,10 @@ conn_run(struct fx_conn *c)
 				/* Drop the body bytes; keep the head. */
 				b->len = start;
 				if (!c->rready)
-					return;
+					return 1;
 				if (conn_read(c) == -1) {
 					conn_close(c);
-					return;
+					return 0;
 				}
 				continue;
 			}
@@ -413,28 +414,28 @@ conn_run(struct fx_conn *c)
 			/* FALLTHROUGH */
 		case C_SEND:
 			if (!c->wready)
-				return;
+				return 1;
 			r = conn_write(c);
 			if (r == 0)
-				return;
+				return 1;
 			if (r == -1) {
 				conn_close(c);
-				return;
+				return 0;
 			}
-			if (conn_done(c) != 1)
-				return;
+			if ((r = conn_done(c)) != 1)
+				return r == 0;
 			break;
 		case C_LINGER:
 			if (!c->rready)
-				return;
+				return 1;
 			b = c->b;
 			b->pos = b->len = 0;
 			if ((r = conn_read(c)) == -1) {
 				conn_close(c);
-				return;
+				return 0;
 			}
 			if (r == 0 && !c->rready)
-				return;
+				return 1;
 			break;
 		}
 	}
@@ -449,7 +450,7 @@ conn_ev(struct fx_ev *ev, uint32_t events)
 		c->rready = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wready = 1;
-	conn_run(c);
+	(void)conn_run(c);
 }
 
 static void
@@ -535,23 +536,25 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		} else
 			memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr,
 			    4);
-		if (fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-		    EPOLLET) == -1) {
-			fx_log_warn("epoll_ctl");
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->next = conns.next;
 		c->prev = &conns;
 		conns.next->prev = c;
 		conns.next = c;
 		if (++nconns == conf->max_conns)
 			listeners_enable(0);
-		/* TCP_DEFER_ACCEPT: the request is most likely here. */
+		/*
+		 * TCP_DEFER_ACCEPT: the request is most likely here.  Serve it
+		 * first; only a connection that lives on joins epoll (adding
+		 * reports what is already pending, so no edge is lost).  A
+		 * Connection: close request costs accept, read, write, close.
+		 */
 		c->rready = 1;
 		c->wready = 1;
-		conn_run(c);
+		if (conn_run(c) && fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT |
+		    EPOLLRDHUP | EPOLLET) == -1) {
+			fx_log_warn("epoll_ctl");
+			conn_close(c);
+		}
 	}
 }
 
@@ -598,7 +601,14 @@ fx_conn_drain(void)
 
 	if (draining)
 		return;
-	draining = 1;
+	/*
+	 * Take what is already queued before letting go of the sockets:
+	 * when the last copy closes, the kernel resets what is left.
+	 */
+	draining = 1;		/* first: those get Connection: close */
+	for (i = 0; i < nlsns; i++)
+		if (lsns[i].ev.fd != -1)
+			lsn_ev(&lsns[i].ev, EPOLLIN);
 	listeners_enable(0);
 	for (i = 0; i < nlsns; i++) {
 		close(lsns[i].ev.fd);

@@ -380,6 +380,19 @@ close_unshared(struct fx_conf *old, struct fx_conf *c)
 	(void)c;
 }
 
+/* Stopping: close the master's copies of the listening sockets. */
+static void
+close_listeners(void)
+{
+	int i;
+
+	for (i = 0; i < cur->nlisten; i++)
+		if (cur->listen[i].fd != -1) {
+			close(cur->listen[i].fd);
+			cur->listen[i].fd = -1;
+		}
+}
+
 /* HUP: new config, new workers, then QUIT the old ones. */
 static void
 reload(void)
@@ -537,11 +550,19 @@ fx_proc_master(const struct fx_master_opts *opts)
 			switch (si.ssi_signo) {
 			case SIGTERM:
 			case SIGINT:
+				close_listeners();
 				stopping = 2;
 				signal_workers(WK_LIVE | WK_RETIRING, SIGTERM);
 				kill_at = fx_now_ms() + 3000;
 				break;
 			case SIGQUIT:
+				/*
+				 * Let go of the sockets: once the workers close
+				 * theirs, new connections are refused instead of
+				 * waiting in a queue nobody reads (and being reset
+				 * when we exit).  A new master keeps its own.
+				 */
+				close_listeners();
 				if (stopping == 0) {
 					stopping = 1;
 					kill_at = fx_now_ms() +
