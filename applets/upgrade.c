@@ -126,6 +126,27 @@ fail:
 	return -1;
 }
 
+static pid_t before[256];		/* the old master's children at USR2 */
+static int nbefore;
+static char installed[PATH_MAX];	/* the path -b replaced, or "" */
+
+/* The old master's child that was not there at USR2: the new master. */
+static pid_t
+find_new_master(pid_t old)
+{
+	pid_t kids[256];
+	int i, j, n;
+
+	n = fx_procfs_children(old, kids, 256);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nbefore && before[j] != kids[i]; j++)
+			;
+		if (j == nbefore)
+			return kids[i];
+	}
+	return 0;
+}
+
 /* Children of the old master other than the new one: its workers. */
 static int
 old_workers(pid_t old, pid_t new_master)
@@ -155,27 +176,57 @@ probe(const char *url, const char **why)
 	return -1;
 }
 
+/* Put the binary -b replaced back (PATH.old to PATH). */
+static void
+restore_binary(void)
+{
+	char old[PATH_MAX + 8];
+
+	if (installed[0] == '\0')
+		return;
+	fx_snprintf(old, sizeof(old), "%s.old", installed);
+	if (rename(old, installed) == 0)
+		progress("restored the previous binary at %s", installed);
+	else
+		progress("could not restore %s from %s: %s", installed, old,
+		    strerror(errno));
+}
+
 /*
  * Undo: give the old master its workers back (HUP, as in nginx), stop
- * the new master, and wait for the pid file to name the old one again.
+ * the new master (QUIT, then KILL if it will not go: a binary that hangs
+ * may not even read signals), and wait for the pid file to name the old
+ * master again.  The binary -b installed is put back.
  */
 static int
 rollback(const char *pidfile, const char *oldbin, pid_t old, pid_t new_master,
     int code, const char *phase, const char *why)
 {
-	long long deadline = fx_now_ms() + 30000;
+	long long deadline = fx_now_ms() + 30000, kill_at;
 
 	progress("%s failed: %s: rolling back", phase, why);
+	restore_binary();
+	if (new_master <= 0)
+		new_master = find_new_master(old);
 	if (new_master > 0 && fx_procfs_running(new_master) == 1) {
 		/* After WINCH the old master needs HUP to start workers. */
 		if (old_workers(old, new_master) == 0)
 			kill(old, SIGHUP);
 		kill(new_master, SIGQUIT);
+		progress("QUIT sent to the new master %ld", (long)new_master);
 	}
+	kill_at = fx_now_ms() + 3000;
 	while (fx_now_ms() < deadline) {
 		if (fx_procfs_running(old) != 1) {
 			progress("the old master %ld is gone too", (long)old);
 			return code;
+		}
+		if (new_master > 0 && fx_now_ms() >= kill_at &&
+		    fx_procfs_running(new_master) == 1) {
+			progress("the new master %ld ignores QUIT: KILL",
+			    (long)new_master);
+			kill(new_master, SIGKILL);
+			kill_at = deadline;
 		}
 		if (fx_pidfile_read(pidfile) == old &&
 		    access(oldbin, F_OK) == -1 &&
@@ -295,9 +346,13 @@ upgrade_main(int argc, char **argv)
 		}
 		progress("installed %s as %s (previous kept as %s.old)", bin,
 		    exe, exe);
+		fx_snprintf(installed, sizeof(installed), "%s", exe);
 	}
 
 	/* Phase start: USR2, then wait for a new pid in the pid file. */
+	nbefore = fx_procfs_children(old, before, 256);
+	if (nbefore < 0)
+		nbefore = 0;
 	if (kill(old, SIGUSR2) == -1) {
 		progress("USR2 to %ld: %s", (long)old, strerror(errno));
 		return UP_NO_SPAWN;
@@ -331,12 +386,9 @@ upgrade_main(int argc, char **argv)
 				    "exited");
 		} else
 			still = 0;
-		if (fx_now_ms() >= deadline) {
-			new_master = fx_pidfile_read(pidfile);
-			return rollback(pidfile, oldbin, old, new_master > 0 &&
-			    new_master != old ? new_master : 0, UP_RB_TIMEOUT,
+		if (fx_now_ms() >= deadline)
+			return rollback(pidfile, oldbin, old, 0, UP_RB_TIMEOUT,
 			    "ready", "no new pid in the pid file in time");
-		}
 		usleep(POLL_MS * 1000);
 	}
 	progress("new master %ld ready (generation %d)", (long)new_master,

@@ -484,6 +484,9 @@ fx_proc_master(const struct fx_master_opts *opts)
 	    fx_pidfile_default(), &why) == -1)
 		fx_fatalx(FX_EXIT_USAGE, "pidfile: %s", why);
 	upgraded_child = getenv("FENIX_GENERATION") != NULL;
+	/* The error log first, so that what inheritance says is in it. */
+	if (cur->error_log != NULL && fx_log_open(cur->error_log) == -1)
+		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);
 	generation = fx_upgrade_generation();
 	fx_listen_inherit(cur->listen, cur->nlisten);
 	other = fx_pidfile_read(cur->pidfile);

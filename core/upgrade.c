@@ -5,9 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -46,6 +49,22 @@ skip_var(const char *e)
 	return 0;
 }
 
+/* Set FD_CLOEXEC on every fd from lo up. */
+static void
+cloexec_from(int lo)
+{
+	struct rlimit rl;
+	int fd, max = 65536;
+
+	/* close_range(lo, ~0, CLOSE_RANGE_CLOEXEC): Linux 5.11. */
+	if (syscall(SYS_close_range, (unsigned)lo, ~0U, 4U) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (int)rl.rlim_cur;
+	for (fd = lo; fd < max; fd++)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 pid_t
 fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
     int generation, const char *pidfile)
@@ -53,6 +72,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	char oldbin[4096 + 8], nginx[16 + FX_LISTEN_MAX * 8], gen[40];
 	char **env;
 	size_t n, i, k = 0, len;
+	sigset_t none;
 	pid_t pid;
 	int j;
 
@@ -85,10 +105,18 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	}
 	pid = fork();
 	if (pid == 0) {
-		/* Only the listeners cross the exec. */
+		/*
+		 * Only the listeners cross the exec: everything else gets
+		 * FD_CLOEXEC, also fds this master was started with.  And the
+		 * new binary starts with no signal blocked or ignored.
+		 */
+		cloexec_from(3);
 		for (j = 0; j < c->nlisten; j++)
 			if (c->listen[j].fd != -1)
 				(void)fcntl(c->listen[j].fd, F_SETFD, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		execve(exe, argv, env);
 		fx_log_warn("upgrade: execve %s", exe);
 		_exit(FX_EXIT_EXEC);

@@ -1,0 +1,579 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The master/worker cycle: workers and the pid file, a second server on the
+# same pid file, the master's death, a worker's death, the signals (TERM,
+# INT, QUIT with a download in flight, HUP under load, HUP with a new or a
+# broken config, USR1, WINCH), the config file, -u and -d.
+# Every server has its own pid file and error log in $T_DIR and a free
+# port of 127.0.0.1; every wait is a poll with a deadline.
+. "$(dirname "$0")/lib.sh"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$T_DIR/www
+W2=$T_DIR/www2
+mkdir -p "$W" "$W2"
+printf 'master test\n' >"$W/index.html"
+printf 'second root\n' >"$W2/index.html"
+python3 -c 'import sys
+sys.stdout.buffer.write(bytes(range(256)) * 20480)' >"$W/big.bin"
+BIG_SIZE=$(stat -c %s "$W/big.bin")
+BIG_SUM=$(sha256sum "$W/big.bin" | cut -d' ' -f1)
+
+# ------------------------------------------------------------- helpers
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	a_s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$a_s" ] && [ "$a_s" != Z ] && [ "$a_s" != X ]
+}
+
+gone() {
+	! alive "$1"
+}
+
+# all_gone PID...: none of them runs.
+all_gone() {
+	for g_p; do
+		alive "$g_p" && return 1
+	done
+	return 0
+}
+
+# kids PID: its children, one per line, sorted.
+kids() {
+	tr -s ' ' '\n' <"/proc/$1/task/$1/children" 2>/dev/null |
+	    sed '/^$/d' | sort -n
+}
+
+nkids() {
+	kids "$1" | wc -l
+}
+
+# nkids_is PID N
+nkids_is() {
+	[ "$(nkids "$1")" -eq "$2" ]
+}
+
+# kids_changed PID N OLDLIST: N children, none of them in OLDLIST.
+kids_changed() {
+	k_now=$(kids "$1")
+	[ "$(printf '%s\n' "$k_now" | sed '/^$/d' | wc -l)" -eq "$2" ] ||
+	    return 1
+	for k_o in $3; do
+		printf '%s\n' "$k_now" | grep -qx "$k_o" && return 1
+	done
+	return 0
+}
+
+# pidfile_is FILE PID
+pidfile_is() {
+	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
+}
+
+# answers PORT [PATH]: a 200.
+answers() {
+	[ "$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
+	    "http://127.0.0.1:$1${2:-/}")" = 200 ]
+}
+
+# body PORT [PATH]
+body() {
+	curl -s --max-time 2 "http://127.0.0.1:$1${2:-/}"
+}
+
+# grep_file PATTERN FILE: for poll.
+grep_file() {
+	grep -q -- "$1" "$2" 2>/dev/null
+}
+
+fail_note() {
+	echo "FAIL: $1"
+	T_FAILED=$((T_FAILED + 1))
+	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -20
+	return 0
+}
+
+# start NAME ARGS...: fenix server ARGS with -p $T_DIR/NAME.pid and
+# -e $T_DIR/NAME.err, stdin from /dev/null; sets pidf, errf, master.
+# Returns once the pid file names the master.
+start() {
+	s_name=$1
+	shift
+	pidf=$T_DIR/$s_name.pid
+	errf=$T_DIR/$s_name.err
+	start_bg "$FENIX" server -p "$pidf" -e "$errf" "$@" </dev/null
+	master=$T_LAST
+	if ! poll 10 pidfile_is "$pidf" "$master"; then
+		fail_note "server $s_name did not write its pid file" "$errf"
+		return 1
+	fi
+}
+
+# serve NAME ARGS...: start on a free port ($port) with root $W.
+serve() {
+	s_n=$1
+	shift
+	port=$(free_port)
+	start "$s_n" -l "127.0.0.1:$port" -r "$W" "$@" || return 1
+	if ! poll 5 answers "$port"; then
+		fail_note "server $s_n does not answer" "$errf"
+		return 1
+	fi
+}
+
+# stop_master PID: TERM, and wait for it (it is a child of this shell).
+stop_master() {
+	kill -TERM "$1" 2>/dev/null
+	poll 10 gone "$1"
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# wait_exit PID SECONDS: wait for our child PID to exit; its status in
+# $rc ("running" if it did not exit in time).  Not in $(...): a subshell
+# cannot wait for its parent's children.
+wait_exit() {
+	if poll "$2" gone "$1"; then
+		wait "$1"
+		rc=$?
+	else
+		rc=running
+	fi
+}
+
+# The slow download: GET /big.bin reading 256 KiB per 50 ms (MODE pace),
+# or one chunk and then nothing until FILE.go exists (MODE stall).
+# Touches FILE.started once the body flows; prints "BYTES SHA256 MID"
+# where MID says whether MASTER still ran at three quarters of the body.
+cat >"$T_DIR/dl.py" <<'EOF'
+import hashlib, os, socket, sys, time
+port, state, mode, master = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
+def alive(pid):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in "ZXx"
+    except OSError:
+        return False
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.settimeout(30)
+s.connect(("127.0.0.1", port))
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"\r\n\r\n" not in buf:
+    d = s.recv(65536)
+    if not d:
+        print("closed before the head")
+        sys.exit(1)
+    buf += d
+head, _, body = buf.partition(b"\r\n\r\n")
+clen = None
+for l in head.split(b"\r\n")[1:]:
+    k, _, v = l.partition(b":")
+    if k.strip().lower() == b"content-length":
+        clen = int(v)
+h = hashlib.sha256(body)
+got = len(body)
+open(state + ".started", "w").close()
+mid = "?"
+chunk = 0
+try:
+    while got < clen:
+        if mode == "stall":
+            while not os.path.exists(state + ".go"):
+                time.sleep(0.02)
+        d = s.recv(65536)
+        if not d:
+            break
+        h.update(d)
+        got += len(d)
+        chunk += len(d)
+        if mid == "?" and got >= clen * 3 // 4:
+            mid = "alive" if alive(master) else "dead"
+        if mode == "pace" and chunk >= 262144:
+            chunk = 0
+            time.sleep(0.05)
+except OSError as e:
+    print(got, type(e).__name__, mid)
+    sys.exit(1)
+print(got, h.hexdigest(), mid)
+EOF
+
+# dl NAME PORT MODE MASTER: run dl.py in the background ($dl_pid),
+# output in $T_DIR/NAME.dl; returns once the body flows.
+dl() {
+	python3 "$T_DIR/dl.py" "$2" "$T_DIR/$1" "$3" "$4" >"$T_DIR/$1.dl" 2>&1 &
+	dl_pid=$!
+	T_PIDS="$T_PIDS $dl_pid"
+	poll 10 test -e "$T_DIR/$1.started"
+}
+
+# load_start NAME PORT [LOAD_ARGS...]: load.py in the background until
+# $T_DIR/NAME.stop exists; returns once every connection had an answer.
+load_start() {
+	l_name=$1 l_port=$2
+	shift 2
+	python3 "$HERE/load.py" "$l_port" --stop "$T_DIR/$l_name.stop" \
+	    --ready "$T_DIR/$l_name.ready" --seconds 80 "$@" \
+	    >"$T_DIR/$l_name.load" 2>&1 &
+	load_pid=$!
+	T_PIDS="$T_PIDS $load_pid"
+	poll 15 test -e "$T_DIR/$l_name.ready"
+}
+
+# load_stop NAME: stop it and wait for it (in this shell, not in a
+# $(...)); its summary in $T_DIR/NAME.load, its status appended there.
+load_stop() {
+	touch "$T_DIR/$1.stop"
+	wait "$load_pid"
+	echo "exit $?" >>"$T_DIR/$1.load"
+}
+
+# load_ok NAME: after load_stop, exit 0, "failed 0" and requests > 0.
+load_ok() {
+	cat "$T_DIR/$1.load"
+	grep -qx 'exit 0' "$T_DIR/$1.load" &&
+	    grep -Eq '^requests [1-9][0-9]* failed 0$' "$T_DIR/$1.load"
+}
+
+# ------------------------------------------ workers and the pid file
+port=$(free_port)
+if start w3 -l "127.0.0.1:$port" -r "$W" -w 3; then
+	# start returned as soon as the pid file named the master: by then
+	# every worker must be up.
+	t_case "-w 3 starts 3 workers, children of the master" \
+	    'nkids "$master"' 3
+	t_ok "when the pid file appears, the port answers at once" \
+	    'answers "$port"'
+	t_ok "each worker's parent is the master" \
+	    'for k in $(kids "$master"); do
+		[ "$(awk "/^PPid:/{print \$2}" /proc/$k/status)" = "$master" ] ||
+		    exit 1
+	    done'
+	t_case "the pid file holds the master pid" 'cat "$pidf"' "$master"
+	w3_master=$master w3_pidf=$pidf w3_port=$port
+
+	# A second server with the same pid file.
+	port2=$(free_port)
+	t_ok "a second server on the same pid file exits 100 naming the pid" \
+	    'out=$(timeout 10 "$FENIX" server -l "127.0.0.1:$port2" -r "$W" \
+	    -w 1 -p "$w3_pidf" </dev/null 2>&1); rc=$?
+	    echo "rc $rc: $out"; [ $rc -eq 100 ] &&
+	    printf "%s\n" "$out" | grep -q "$w3_master"'
+	t_case "the first server still owns the pid file" 'cat "$w3_pidf"' \
+	    "$w3_master"
+	t_ok "the second server never served on its port" \
+	    '! answers "$port2"'
+
+	stop_master "$w3_master"
+	t_ok "the pid file is removed on exit" '[ ! -e "$w3_pidf" ]'
+fi
+
+# A stale pid file: a pid that is dead.
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+printf '%s\n' "$dead" >"$T_DIR/stale.pid"
+port=$(free_port)
+start_bg "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -p "$T_DIR/stale.pid" -e "$T_DIR/stale.err" </dev/null
+stale_master=$T_LAST
+t_ok "a stale pid file (dead pid $dead) is overwritten" \
+    'poll 10 pidfile_is "$T_DIR/stale.pid" "$stale_master"'
+t_ok "... and that server serves" 'poll 5 answers "$port"'
+stop_master "$stale_master"
+
+# ------------------------------------------------ the master's death
+if serve kill9 -w 2; then
+	ws=$(kids "$master")
+	t_case "two workers before SIGKILL of the master" \
+	    'printf "%s\n" "$ws" | wc -l' 2
+	kill -KILL "$master"
+	t_ok "SIGKILL of the master leaves no worker behind" \
+	    'poll 5 all_gone $ws'
+	wait "$master" 2>/dev/null
+	t_ok "... and nothing answers on its port" '! answers "$port"'
+fi
+
+# ------------------------------------------------ a worker's death
+if serve respawn -w 2; then
+	before=$(kids "$master")
+	victim=$(printf '%s\n' "$before" | head -1)
+	kill -KILL "$victim"
+	t_ok "kill -9 of a worker: a new worker replaces it" \
+	    'poll 5 kids_changed "$master" 2 "$victim"'
+	t_ok "... the other worker is untouched" \
+	    'kids "$master" | grep -qx "$(printf "%s\n" "$before" | tail -1)"'
+	t_ok "... the victim is gone" 'gone "$victim"'
+	t_ok "... the master logged it" \
+	    'grep -q "worker $victim killed by signal 9" "$errf"'
+	ok=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		answers "$port" && ok=$((ok + 1))
+	done
+	t_case "... the port keeps answering" 'echo $ok' 10
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ TERM, INT and QUIT
+# TERM and INT are fast: a download stalled mid-body (its client reads
+# nothing) does not hold them up, even with a long shutdown_timeout.
+for sig in TERM INT; do
+	serve "fast$sig" -w 1 -o shutdown_timeout=60 || continue
+	dl "stall$sig" "$port" stall "$master"
+	ws=$(kids "$master")
+	kill -"$sig" "$master"
+	wait_exit "$master" 5
+	t_case "$sig with a stalled download: fast exit, status 0" 'echo $rc' 0
+	t_ok "$sig: the workers are gone" 'all_gone $ws'
+	t_ok "$sig: the pid file is removed" '[ ! -e "$pidf" ]'
+	touch "$T_DIR/stall$sig.go"
+	wait "$dl_pid"
+	t_ok "$sig: the stalled download was cut short" \
+	    'cat "$T_DIR/stall$sig.dl"
+	    grep -q . "$T_DIR/stall$sig.dl" &&
+	    ! grep -q "^$BIG_SIZE $BIG_SUM" "$T_DIR/stall$sig.dl"'
+done
+
+# QUIT is graceful: a slow 5 MiB download in flight finishes, whole,
+# and only then does the master exit.
+if serve quit -w 2; then
+	dl slowquit "$port" pace "$master"
+	ws=$(kids "$master")
+	kill -QUIT "$master"
+	wait_exit "$master" 15
+	t_case "QUIT: the master exits, status 0" 'echo $rc' 0
+	wait "$dl_pid"
+	t_case "QUIT: the download in flight completed, every byte right" \
+	    'cat "$T_DIR/slowquit.dl"' "$BIG_SIZE $BIG_SUM alive"
+	t_ok "QUIT: the workers are gone" 'all_gone $ws'
+	t_ok "QUIT: the pid file is removed" '[ ! -e "$pidf" ]'
+fi
+
+# ------------------------------------------------ HUP under load
+# hups MASTER N: N reloads, each one waited for (all the workers new).
+hups() {
+	h_i=0
+	while [ $h_i -lt "$2" ]; do
+		h_old=$(kids "$1")
+		kill -HUP "$1"
+		if ! poll 15 kids_changed "$1" 2 "$h_old"; then
+			echo "HUP $h_i: workers did not change: $h_old -> $(kids "$1")"
+			return 1
+		fi
+		h_i=$((h_i + 1))
+	done
+}
+
+if serve hup -w 2; then
+	load_start hupka "$port" --conns 16
+	t_ok "5 HUPs under load, each with all-new workers" 'hups "$master" 5'
+	load_stop hupka
+	t_ok "HUP x5 under keep-alive load (16 conns): failed 0" \
+	    'load_ok hupka'
+	load_start hupclose "$port" --conns 16 --close
+	t_ok "5 more HUPs under load" 'hups "$master" 5'
+	load_stop hupclose
+	t_ok "HUP x5 under load, a new connection per request: failed 0" \
+	    'load_ok hupclose'
+	t_case "the master is still the same, pid file too" 'cat "$pidf"' \
+	    "$master"
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ HUP with a config file
+cport=$(free_port)
+cport2=$(free_port)
+conf=$T_DIR/hup.conf
+printf '# fenix test\nlisten 127.0.0.1:%s\nroot %s\nworkers 2\n' \
+    "$cport" "$W" >"$conf"
+if start hupconf -c "$conf" && poll 5 answers "$cport"; then
+	t_ok "before HUP the second port does not answer" '! answers "$cport2"'
+	load_start hupconf "$cport" --conns 16
+	printf 'listen 127.0.0.1:%s\n' "$cport2" >>"$conf"
+	h_old=$(kids "$master")
+	kill -HUP "$master"
+	t_ok "HUP with a second listen: the new port answers" \
+	    'poll 10 answers "$cport2"'
+	t_ok "... and the new workers replace the old ones" \
+	    'poll 15 kids_changed "$master" 2 "$h_old"'
+	load_stop hupconf
+	t_ok "the first port kept answering under load: failed 0" \
+	    'load_ok hupconf'
+	t_ok "the first port still answers" 'answers "$cport"'
+
+	# A broken config: the old one stays.
+	cp "$conf" "$conf.good"
+	printf 'workers 1\nno_such_directive on\n' >>"$conf"
+	line=$(wc -l <"$conf")
+	h_old=$(kids "$master")
+	kill -HUP "$master"
+	t_ok "HUP with a broken config: the error log has FILE:LINE" \
+	    'poll 5 grep_file "$conf:$line" "$errf"'
+	t_ok "... and says it keeps the running config" \
+	    'grep "$conf:$line" "$errf" | grep -q "keeping the running config"'
+	t_case "... the same workers serve on" 'kids "$master"' "$h_old"
+	t_ok "... on both ports" 'answers "$cport" && answers "$cport2"'
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ the config file
+fport=$(free_port)
+good=$T_DIR/good.conf
+bad=$T_DIR/bad.conf
+printf 'listen 127.0.0.1:%s;\nroot "%s"\t# the second root\nworkers 3\nkeepalive_timeout 1\n\n' \
+    "$fport" "$W2" >"$good"
+printf 'root %s\nworkers 2\nbogus_directive yes\n' "$W" >"$bad"
+t_case "-t -c good.conf exits 0" \
+    '"$FENIX" server -t -c "$good" >/dev/null 2>&1; echo $?' 0
+t_case "-t -c bad.conf exits 100" \
+    '"$FENIX" server -t -c "$bad" >/dev/null 2>&1; echo $?' 100
+t_ok "-t -c bad.conf names FILE:LINE on stderr" \
+    '"$FENIX" server -t -c "$bad" 2>&1 >/dev/null | grep -q "$bad:3"'
+t_ok "-t -c bad.conf prints nothing on stdout" \
+    '[ -z "$("$FENIX" server -t -c "$bad" 2>/dev/null)" ]'
+
+# idle_close PORT MAX: a keep-alive request, then the whole seconds until
+# the server closes the idle connection (MAX: not within MAX seconds).
+idle_close() {
+	python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+t = time.monotonic()
+s.settimeout(int(sys.argv[2]))
+try:
+    while s.recv(4096):
+        pass
+    print(int(time.monotonic() - t))
+except socket.timeout:
+    print(sys.argv[2])
+EOF
+}
+
+if start file -c "$good" && poll 5 answers "$fport"; then
+	t_case "config file: listen and root" 'body "$fport"' 'second root'
+	t_case "config file: workers 3" 'nkids "$master"' 3
+	t_ok "config file: keepalive_timeout 1 closes an idle connection" \
+	    '[ "$(idle_close "$fport" 10)" -le 3 ]'
+	stop_master "$master"
+fi
+port=$(free_port)
+if start override -c "$good" -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -o keepalive_timeout=30 && poll 5 answers "$port"; then
+	t_case "-r overrides the file's root" 'body "$port"' 'master test'
+	t_case "-w overrides the file's workers" 'nkids "$master"' 1
+	t_ok "-o keepalive_timeout overrides the file's" \
+	    '[ "$(idle_close "$port" 3)" -ge 3 ]'
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ USR1
+if serve usr1 -w 2 -a "$T_DIR/access.log"; then
+	curl -s -o /dev/null "http://127.0.0.1:$port/first-request"
+	t_ok "the access log has the first request" \
+	    'poll 5 grep_file /first-request "$T_DIR/access.log"'
+	mv "$T_DIR/access.log" "$T_DIR/access.log.1"
+	mv "$errf" "$errf.1"
+	kill -USR1 "$master"
+	t_ok "USR1: a new access log appears" \
+	    'poll 5 test -e "$T_DIR/access.log"'
+	t_ok "USR1: a new error log appears" 'poll 5 test -e "$errf"'
+	# Every worker must have reopened: several requests, some on each.
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -s -o /dev/null "http://127.0.0.1:$port/after-usr1-$i"
+	done
+	t_ok "USR1: new requests are logged in the new access log" \
+	    'poll 5 sh -c "[ \$(grep -c /after-usr1- \"$T_DIR/access.log\") -eq 8 ]"'
+	t_ok "USR1: none of them in the renamed one" \
+	    '! grep -q /after-usr1- "$T_DIR/access.log.1"'
+	kill -HUP "$master"
+	t_ok "USR1: the master logs to the new error log" \
+	    'poll 10 grep_file reloaded "$errf"'
+	t_ok "USR1: nothing more in the renamed error log" \
+	    '! grep -q reloaded "$errf.1"'
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ WINCH
+if serve winch -w 2; then
+	ws=$(kids "$master")
+	kill -WINCH "$master"
+	t_ok "WINCH (stdin not a terminal): no worker left" \
+	    'poll 10 nkids_is "$master" 0'
+	t_ok "WINCH: the old workers are gone" 'all_gone $ws'
+	t_ok "WINCH: the master lives on" 'alive "$master"'
+	t_case "WINCH: the pid file is still there" 'cat "$pidf"' "$master"
+	kill -HUP "$master"
+	t_ok "HUP after WINCH starts workers again" \
+	    'poll 10 nkids_is "$master" 2'
+	t_ok "HUP after WINCH: the port answers" 'poll 5 answers "$port"'
+	stop_master "$master"
+fi
+
+# ------------------------------------------------ workers as a user
+if [ "$(id -u)" -ne 0 ]; then
+	t_skip "-u nobody" "not root"
+	t_skip "refuse_root=on as root" "not root"
+elif ! nobody_uid=$(id -u nobody 2>/dev/null); then
+	t_skip "-u nobody" "no user nobody"
+else
+	uids() {
+		awk '/^Uid:/{print $2, $3, $4, $5}' "/proc/$1/status"
+	}
+	if serve user -w 2 -u nobody; then
+		t_ok "-u nobody: every worker runs as nobody" \
+		    'for k in $(kids "$master"); do
+			[ "$(uids "$k")" = "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ] || { uids "$k"; exit 1; }
+		    done'
+		t_case "-u nobody: the master stays root" 'uids "$master"' \
+		    "0 0 0 0"
+		stop_master "$master"
+	fi
+	port=$(free_port)
+	t_case "refuse_root=on without -u as root exits 100" \
+	    'timeout 10 "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+	    -p "$T_DIR/refuse.pid" -o refuse_root=on </dev/null >/dev/null \
+	    2>&1; echo $?' 100
+	t_ok "refuse_root=on: nothing answers" '! answers "$port"'
+fi
+
+# ------------------------------------------------ -d
+# ancestors: this shell's ancestors and 1 (where an orphan may go).
+ancestors() {
+	a_p=$$
+	while [ "$a_p" -gt 1 ]; do
+		a_p=$(awk '/^PPid:/{print $2}' "/proc/$a_p/status")
+		echo "$a_p"
+	done
+	echo 1
+}
+
+port=$(free_port)
+dpidf=$T_DIR/daemon.pid
+t_case "-d returns at once with status 0" \
+    'timeout 10 "$FENIX" server -d -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -p "$dpidf" -e "$T_DIR/daemon.err" </dev/null >"$T_DIR/daemon.out" 2>&1
+    echo $?' 0
+if poll 10 test -s "$dpidf"; then
+	dpid=$(cat "$dpidf")
+	T_PIDS="$T_PIDS $dpid"
+	t_ok "-d: the daemon's parent is 1 or a subreaper above us" \
+	    'pp=$(awk "/^PPid:/{print \$2}" /proc/$dpid/status)
+	    ancestors | grep -qx "$pp"'
+	t_ok "-d: not our child" \
+	    '[ "$(awk "/^PPid:/{print \$2}" /proc/$dpid/status)" != $$ ]'
+	t_ok "-d: the daemon serves" 'poll 5 answers "$port"'
+	kill -QUIT "$dpid"
+	t_ok "-d: QUIT via the pid file stops it" 'poll 10 gone "$dpid"'
+	t_ok "-d: its pid file is removed" '[ ! -e "$dpidf" ]'
+else
+	fail_note "-d: no pid file" "$T_DIR/daemon.err"
+fi
+
+t_exit
