@@ -133,6 +133,10 @@ bench: $(BIN)
 UPGRADES ?= 100
 bench-upgrade: $(BIN)
 	python3 tests/bench/upgrade_bench.py --fenix $(BIN) -n $(UPGRADES)
+	@command -v tini >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		apt-get install -y -qq tini >/dev/null 2>&1; } || true
+	@echo "PID 1 comparison: the same upgrade under tini and under fenix"
+	@FENIX=$(abspath $(BIN)) sh tests/bench/init_compare.sh
 
 lint:
 	@command -v clang-format >/dev/null || { echo "lint needs clang-format" >&2; exit 1; }
