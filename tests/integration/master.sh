@@ -21,39 +21,6 @@ BIG_SUM=$(sha256sum "$W/big.bin" | cut -d' ' -f1)
 
 # ------------------------------------------------------------- helpers
 
-# alive PID: the process exists and is not a zombie.
-alive() {
-	a_s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$a_s" ] && [ "$a_s" != Z ] && [ "$a_s" != X ]
-}
-
-gone() {
-	! alive "$1"
-}
-
-# all_gone PID...: none of them runs.
-all_gone() {
-	for g_p; do
-		alive "$g_p" && return 1
-	done
-	return 0
-}
-
-# kids PID: its children, one per line, sorted.
-kids() {
-	tr -s ' ' '\n' <"/proc/$1/task/$1/children" 2>/dev/null |
-	    sed '/^$/d' | sort -n
-}
-
-nkids() {
-	kids "$1" | wc -l
-}
-
-# nkids_is PID N
-nkids_is() {
-	[ "$(nkids "$1")" -eq "$2" ]
-}
-
 # kids_changed PID N OLDLIST: N children, none of them in OLDLIST.
 kids_changed() {
 	k_now=$(kids "$1")
@@ -65,32 +32,9 @@ kids_changed() {
 	return 0
 }
 
-# pidfile_is FILE PID
-pidfile_is() {
-	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
-}
-
-# answers PORT [PATH]: a 200.
-answers() {
-	[ "$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
-	    "http://127.0.0.1:$1${2:-/}")" = 200 ]
-}
-
 # body PORT [PATH]
 body() {
 	curl -s --max-time 2 "http://127.0.0.1:$1${2:-/}"
-}
-
-# grep_file PATTERN FILE: for poll.
-grep_file() {
-	grep -q -- "$1" "$2" 2>/dev/null
-}
-
-fail_note() {
-	echo "FAIL: $1"
-	T_FAILED=$((T_FAILED + 1))
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -20
-	return 0
 }
 
 # start NAME ARGS...: fenix server ARGS with -p $T_DIR/NAME.pid and
@@ -208,34 +152,6 @@ dl() {
 	dl_pid=$!
 	T_PIDS="$T_PIDS $dl_pid"
 	poll 10 test -e "$T_DIR/$1.started"
-}
-
-# load_start NAME PORT [LOAD_ARGS...]: load.py in the background until
-# $T_DIR/NAME.stop exists; returns once every connection had an answer.
-load_start() {
-	l_name=$1 l_port=$2
-	shift 2
-	python3 "$HERE/load.py" "$l_port" --stop "$T_DIR/$l_name.stop" \
-	    --ready "$T_DIR/$l_name.ready" --seconds 80 "$@" \
-	    >"$T_DIR/$l_name.load" 2>&1 &
-	load_pid=$!
-	T_PIDS="$T_PIDS $load_pid"
-	poll 15 test -e "$T_DIR/$l_name.ready"
-}
-
-# load_stop NAME: stop it and wait for it (in this shell, not in a
-# $(...)); its summary in $T_DIR/NAME.load, its status appended there.
-load_stop() {
-	touch "$T_DIR/$1.stop"
-	wait "$load_pid"
-	echo "exit $?" >>"$T_DIR/$1.load"
-}
-
-# load_ok NAME: after load_stop, exit 0, "failed 0" and requests > 0.
-load_ok() {
-	cat "$T_DIR/$1.load"
-	grep -qx 'exit 0' "$T_DIR/$1.load" &&
-	    grep -Eq '^requests [1-9][0-9]* failed 0$' "$T_DIR/$1.load"
 }
 
 # ------------------------------------------ workers and the pid file

@@ -18,35 +18,6 @@ cp "$FENIX" "$BIN"
 
 # ------------------------------------------------------------- helpers
 
-alive() {
-	a_s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-	[ -n "$a_s" ] && [ "$a_s" != Z ] && [ "$a_s" != X ]
-}
-
-gone() {
-	! alive "$1"
-}
-
-all_gone() {
-	for g_p; do
-		alive "$g_p" && return 1
-	done
-	return 0
-}
-
-kids() {
-	tr -s ' ' '\n' <"/proc/$1/task/$1/children" 2>/dev/null |
-	    sed '/^$/d' | sort -n
-}
-
-nkids_is() {
-	[ "$(kids "$1" | wc -l)" -eq "$2" ]
-}
-
-pidfile_is() {
-	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
-}
-
 # new_pid FILE OLD: FILE names a live process other than OLD.
 new_pid() {
 	n_p=$(cat "$1" 2>/dev/null)
@@ -56,15 +27,6 @@ new_pid() {
 # rolled_back PIDFILE OLD: the pid file names OLD again, no .oldbin.
 rolled_back() {
 	pidfile_is "$1" "$2" && [ ! -e "$1.oldbin" ]
-}
-
-answers() {
-	[ "$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
-	    "http://127.0.0.1:$1${2:-/}")" = 200 ]
-}
-
-grep_file() {
-	grep -q -- "$1" "$2" 2>/dev/null
 }
 
 # gen PID: FENIX_GENERATION in its environment (1 without it).
@@ -87,13 +49,6 @@ ours() {
 # family PID: PID and its children, sorted.
 family() {
 	{ echo "$1"; kids "$1"; } | sort -n
-}
-
-fail_note() {
-	echo "FAIL: $1"
-	T_FAILED=$((T_FAILED + 1))
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -20
-	return 0
 }
 
 # start NAME ARGS...: ARGS is the whole command; -p $T_DIR/NAME.pid and
@@ -148,30 +103,6 @@ restore_bin() {
 upgrade() {
 	timeout 15 "$FENIX" upgrade "$@" >"$T_DIR/up.out" 2>"$T_DIR/up.err"
 	up_rc=$?
-}
-
-load_start() {
-	l_name=$1 l_port=$2
-	shift 2
-	python3 "$HERE/load.py" "$l_port" --stop "$T_DIR/$l_name.stop" \
-	    --ready "$T_DIR/$l_name.ready" --seconds 80 "$@" \
-	    >"$T_DIR/$l_name.load" 2>&1 &
-	load_pid=$!
-	T_PIDS="$T_PIDS $load_pid"
-	poll 15 test -e "$T_DIR/$l_name.ready"
-}
-
-# load_stop NAME: stop load.py and wait for it (here, not in a $(...)).
-load_stop() {
-	touch "$T_DIR/$1.stop"
-	wait "$load_pid"
-	echo "exit $?" >>"$T_DIR/$1.load"
-}
-
-load_ok() {
-	cat "$T_DIR/$1.load"
-	grep -qx 'exit 0' "$T_DIR/$1.load" &&
-	    grep -Eq '^requests [1-9][0-9]* failed 0$' "$T_DIR/$1.load"
 }
 
 # fake NAME BODY: an executable sh script $T_DIR/NAME.
