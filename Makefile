@@ -122,7 +122,8 @@ fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
 	@mkdir -p obj/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore \
-		-o obj/fuzz/http_fuzz core/http.c tests/fuzz/http_fuzz.c
+		-o obj/fuzz/http_fuzz core/http.c core/body.c \
+		tests/fuzz/http_fuzz.c
 	obj/fuzz/http_fuzz -max_total_time=$(FUZZ_TIME) -max_len=20000 \
 		obj/fuzz/corpus tests/unit/data
 

@@ -24,6 +24,7 @@
 #include "alog.h"
 #include "conn.h"
 #include "ev.h"
+#include "body.h"
 #include "http.h"
 #include "log.h"
 #include "resp.h"
@@ -387,7 +388,7 @@ conn_run(struct fx_conn *c)
 		case C_BODY:
 			b = c->b;
 			start = b->next_req;
-			rc = fx_http_body(&b->req, b->buf + start,
+			rc = fx_body_parse(&b->req, b->buf + start,
 			    b->len - start, (unsigned long long)conf->body_max,
 			    &used);
 			if (rc == FX_ERROR) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * http.c - the HTTP/1.1 request parser (RFC 9112).  fx_http_parse() looks
- * for the blank line that ends the head with memchr(), keeping its place
- * across calls, then parses the whole head in one pass over a byte class
- * table.  fx_http_body() skips a Content-Length or chunked body.
+ * http.c - the HTTP/1.1 request parser (RFC 9112).  fx_http_parse() finds
+ * the blank line that ends the head with memchr(), keeping its place
+ * across calls, then parses the whole head in one pass (a head that came
+ * whole is parsed at once).  Bodies are body.c's.
  */
 
 #include <assert.h>
@@ -12,10 +12,8 @@
 
 #include "http.h"
 
-#define MAX_EMPTY_LINES		8	/* empty lines skipped before a request */
+#define MAX_EMPTY_LINES		8	/* skipped before a request line */
 #define MAX_CONTENT_LENGTH	(1LL << 62)
-#define MAX_CHUNK_DIGITS	15	/* hex digits of a chunk size: < 2^60 */
-#define MAX_CHUNK_EXT		4096	/* chunk extension bytes on one line */
 
 /* Byte classes. */
 #define C_TOKEN		0x01	/* tchar (RFC 9110 5.6.2) */
@@ -52,26 +50,6 @@ static const unsigned char cls[256] = {
 	VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA, VA	/* f0 */
 };
 
-/* Body decoder states (b_state). */
-enum {
-	BS_START = 0,
-	BS_LENGTH,		/* Content-Length bytes left in b_left */
-	BS_SIZE,		/* chunk-size hex digits */
-	BS_SIZE_END,		/* after the digits: OWS ';', CR or LF */
-	BS_SIZE_WS,		/* OWS after the digits: ';' must follow */
-	BS_EXT,			/* chunk-ext, skipped to the line end */
-	BS_SIZE_LF,		/* CR seen on the size line */
-	BS_DATA,		/* chunk data, b_left bytes left */
-	BS_DATA_END,		/* CR LF after the data */
-	BS_DATA_LF,
-	BS_TRAILER_START,	/* start of a trailer line or the end */
-	BS_TRAILER,		/* inside a trailer field line */
-	BS_TRAILER_LF,		/* CR seen in a trailer line */
-	BS_END_LF,		/* CR of the final empty line seen */
-	BS_DONE,
-	BS_ERROR
-};
-
 /* Header fields we act on, found by name. */
 enum {
 	F_OTHER = 0,
@@ -102,6 +80,13 @@ enum {
 #define FIRST_BYTE(m)	((size_t)0)
 #endif
 
+/* -Os would not inline the hot helpers; tell it to. */
+#if defined(__GNUC__)
+#define HOT	inline __attribute__((__always_inline__))
+#else
+#define HOT	inline
+#endif
+
 #define ONES		0x0101010101010101ULL
 #define HIGHS		0x8080808080808080ULL
 
@@ -112,22 +97,27 @@ enum {
  */
 #define CTL_BYTES(w)	\
 	((((w) - ONES * 0x20) | (((w) ^ ONES * 0x7f) - ONES)) & ~(w) & HIGHS)
-#define COLON_BYTES(w)	\
-	((((w) ^ ONES * ':') - ONES) & ~((w) ^ ONES * ':') & HIGHS)
+#define ZERO_BYTES(x)	(((x) - ONES) & ~(x) & HIGHS)
+#define COLON_BYTES(w)	ZERO_BYTES((w) ^ ONES * ':')
 
 /* What the header fields told us; folded into req at the end. */
 struct fields {
-	int		 nhost;
-	int		 has_cl;
-	int		 te;		/* a Transfer-Encoding field was seen */
-	int		 te_chunked;	/* the last coding so far is chunked */
-	int		 te_bad;	/* chunked applied twice */
-	int		 te_other;	/* a coding we do not implement */
-	int		 close;
-	int		 keep_alive;
-	int		 gzip;		/* -1 unlisted, else 0/1 by q-value */
-	int		 star;		/* the same for "*" */
+	unsigned char	 host;		/* a Host field was seen */
+	unsigned char	 has_cl;
+	unsigned char	 te;		/* a Transfer-Encoding field was seen */
+	unsigned char	 te_chunked;	/* the last coding so far is chunked */
+	unsigned char	 te_bad;	/* chunked applied twice */
+	unsigned char	 te_other;	/* a coding we do not implement */
+	unsigned char	 close;
+	unsigned char	 keep_alive;
+	unsigned char	 gzip;		/* AE_* for gzip */
+	unsigned char	 star;		/* AE_* for "*" */
 };
+
+/* What Accept-Encoding says of a coding. */
+#define AE_UNLISTED	0
+#define AE_REFUSED	1	/* q=0 */
+#define AE_ACCEPTED	2
 
 static enum fx_rc
 fail(struct fx_http_req *req, int status)
@@ -136,7 +126,7 @@ fail(struct fx_http_req *req, int status)
 	return (FX_ERROR);
 }
 
-static uint64_t
+static HOT uint64_t
 load8(const void *p)
 {
 	uint64_t	w;
@@ -145,7 +135,7 @@ load8(const void *p)
 	return (w);
 }
 
-static uint32_t
+static HOT uint32_t
 load4(const void *p)
 {
 	uint32_t	w;
@@ -155,11 +145,11 @@ load4(const void *p)
 }
 
 /*
- * Compare n >= 4 bytes of a token with a lowercase name, ASCII case-folded
- * a word at a time.  OR-ing 0x20 folds letters and keeps '-'; no other
- * tchar folds onto a letter or '-', so this is exact for our names.
+ * Compare n >= 4 bytes with a lowercase name of letters and '-', ASCII
+ * case-folded a word at a time.  OR-ing 0x20 folds letters and keeps '-';
+ * of the other bytes only CR folds onto one of these, and no CR gets here.
  */
-static int
+static HOT int
 lc_eq(const unsigned char *p, const char *lc, size_t n)
 {
 	size_t	i;
@@ -174,7 +164,7 @@ lc_eq(const unsigned char *p, const char *lc, size_t n)
 }
 
 /* Does the line at s start with name (lowercase, n >= 4 bytes) and ':'? */
-static int
+static HOT int
 name_is(const unsigned char *s, const unsigned char *end, const char *name,
     size_t n)
 {
@@ -268,7 +258,7 @@ method_id(const unsigned char *m, size_t n)
  * but HT, or DEL.  The line's LF stops the scan; end only bounds the
  * word loads.
  */
-static const unsigned char *
+static HOT const unsigned char *
 value_end(const unsigned char *s, const unsigned char *end)
 {
 	uint64_t	m;
@@ -304,6 +294,19 @@ find_colon(const unsigned char *s, const unsigned char *end)
 	while (s < end && *s != ':')
 		s++;
 	return (s);
+}
+
+/* Are the bytes s..e all tchar?  Four at a time, as names are long. */
+static int
+is_token(const unsigned char *s, const unsigned char *e)
+{
+	unsigned int	acc = C_TOKEN;
+
+	for (; e - s >= 4; s += 4)
+		acc &= cls[s[0]] & cls[s[1]] & cls[s[2]] & cls[s[3]];
+	for (; s < e; s++)
+		acc &= cls[*s];
+	return (acc & C_TOKEN);
 }
 
 /*
@@ -385,7 +388,7 @@ accept_encoding(struct fields *f, const unsigned char *p,
 
 	/* Browsers send "gzip, deflate, br": decided by the first coding. */
 	if (e - p >= 4 && lc_eq(p, "gzip", 4) && (e - p == 4 || p[4] == ',')) {
-		f->gzip = 1;
+		f->gzip = AE_ACCEPTED;
 		return;
 	}
 	while (list_next(&p, e, &s, &t)) {
@@ -404,11 +407,15 @@ accept_encoding(struct fields *f, const unsigned char *p,
 		/* A gzip with q > 0 wins over one with q = 0. */
 		if ((ce - s == 4 && lc_eq(s, "gzip", 4)) ||
 		    (ce - s == 6 && lc_eq(s, "x-gzip", 6))) {
-			if (ok || f->gzip == -1)
-				f->gzip = ok;
+			if (ok)
+				f->gzip = AE_ACCEPTED;
+			else if (f->gzip == AE_UNLISTED)
+				f->gzip = AE_REFUSED;
 		} else if (ce - s == 1 && *s == '*') {
-			if (ok || f->star == -1)
-				f->star = ok;
+			if (ok)
+				f->star = AE_ACCEPTED;
+			else if (f->star == AE_UNLISTED)
+				f->star = AE_REFUSED;
 		}
 	}
 }
@@ -461,16 +468,13 @@ static int
 field(struct fx_http_req *req, struct fields *f, int id,
     const unsigned char *v, const unsigned char *e)
 {
-	const unsigned char	*c;
-	long long		 cl;
+	long long	cl;
 
 	switch (id) {
 	case F_HOST:
-		if (++f->nhost > 1)
+		if (f->host)
 			return (-1);
-		for (c = v; c < e; c++)
-			if (!(cls[*c] & C_HOST))
-				return (-1);
+		f->host = 1;
 		req->host.p = (const char *)v;
 		req->host.n = e - v;
 		break;
@@ -606,13 +610,13 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 {
 	struct fields		 f;
 	struct fx_str		 thost = { NULL, 0 };
-	const unsigned char	*s, *m, *t, *q, *te, *v, *ve, *c, *p;
+	const unsigned char	*s, *m, *t, *q, *te, *v, *ve, *c;
 	size_t			 nfields, n;
 	int			 id, major, minor;
 
 	/* request-line = method SP request-target SP HTTP-version */
 	s = m = buf + start;
-	if (end - s >= 4 && memcmp(s, "GET ", 4) == 0) {
+	if (end - s >= 4 && load4(s) == load4("GET ")) {
 		req->method = FX_M_GET;
 		s += 3;
 	} else {
@@ -667,12 +671,11 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 		return (fail(req, 400));
 
 	memset(&f, 0, sizeof(f));
-	f.gzip = f.star = -1;
 	req->content_length = -1;
 	for (nfields = 0;; nfields++) {
 		if (s == end)
 			return (FX_AGAIN);
-		if (cls[*s] == NO)
+		if (*s <= '\r')
 			break;		/* CR, LF or junk, sorted out below */
 		if (nfields == FX_HTTP_MAX_HEADERS)
 			return (fail(req, 431));
@@ -683,29 +686,36 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 		 * obs-fold and "name :".
 		 */
 		id = field_id(s, end, &n);
-		if (id != F_OTHER)
-			c = s + n;
-		else {
+		if (id == F_OTHER) {
 			c = find_colon(s, end);
-			for (p = s; cls[*p] & C_TOKEN; p++)
-				;
-			if (p != c || p == s)
+			if (c == end || c == s || !is_token(s, c))
 				return (fail(req, 400));
+			v = c + 1;
+		} else {
+			v = s + n + 1;
+			if (*v == ' ')
+				v++;
+			while (cls[*v] == WS)
+				v++;
 		}
-		v = c + 1;
-		if (*v == ' ')
-			v++;
-		while (cls[*v] == WS)
-			v++;
-		s = value_end(v, end);
-		for (ve = s; ve > v && cls[ve[-1]] == WS; ve--)
-			;
+		if (id == F_HOST) {
+			/* Host bytes, then only OWS: no SP, '/' or '@'. */
+			for (s = v; cls[*s] & C_HOST; s++)
+				;
+			for (ve = s; cls[*s] == WS; s++)
+				;
+		} else
+			s = ve = value_end(v, end);
 		if (*s == '\r')
 			s++;
 		if (*s++ != '\n')
 			return (fail(req, 400));
-		if (id != F_OTHER && field(req, &f, id, v, ve) == -1)
-			return (fail(req, 400));
+		if (id != F_OTHER) {
+			while (ve > v && cls[ve[-1]] == WS)
+				ve--;
+			if (field(req, &f, id, v, ve) == -1)
+				return (fail(req, 400));
+		}
 	}
 	if (*s == '\r')
 		s++;
@@ -714,7 +724,7 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 	req->head_len = s - buf;
 
 	/* RFC 9112 3.2: HTTP/1.1 requires exactly one Host. */
-	if (req->minor == 1 && f.nhost == 0)
+	if (req->minor == 1 && !f.host)
 		return (fail(req, 400));
 	if (thost.p != NULL)
 		req->host = thost;	/* RFC 9112 3.2.2 */
@@ -730,10 +740,14 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 		req->keep_alive = 0;
 	else
 		req->keep_alive = req->minor == 1 || f.keep_alive;
-	req->accept_gzip = f.gzip != -1 ? f.gzip : f.star == 1;
+	if (f.gzip != AE_UNLISTED)
+		req->accept_gzip = f.gzip == AE_ACCEPTED;
+	else
+		req->accept_gzip = f.star == AE_ACCEPTED;
 	return (FX_OK);
 }
 
+/* Reset req for a new request: no string set, no Content-Length. */
 void
 fx_http_init(struct fx_http_req *req)
 {
@@ -741,6 +755,13 @@ fx_http_init(struct fx_http_req *req)
 	req->content_length = -1;
 }
 
+/*
+ * Parse the head at the start of buf[0..len), called again with the same
+ * buf and a longer len after FX_AGAIN.  Between calls only offsets are
+ * kept (scanned, line_end); on FX_OK the strings point into buf.  Junk
+ * at the start, 414 and 431 fail as soon as they are certain, other
+ * errors once the head is whole; the status is in req->status.
+ */
 enum fx_rc
 fx_http_parse(struct fx_http_req *req, const char *buf, size_t len)
 {
@@ -751,11 +772,9 @@ fx_http_parse(struct fx_http_req *req, const char *buf, size_t len)
 	enum fx_rc		 rc;
 
 	/* Skip the empty lines some clients send before a request. */
-	for (start = 0, empty = 0;; empty++) {
-		if (empty > MAX_EMPTY_LINES)
-			return (fail(req, 400));
-		if (start == len)
-			return (FX_AGAIN);
+	for (start = 0, empty = 0; start == len || b[start] <= '\r'; empty++) {
+		if (empty == MAX_EMPTY_LINES || start == len)
+			return (start == len ? FX_AGAIN : fail(req, 400));
 		if (b[start] == '\n')
 			start++;
 		else if (b[start] == '\r') {
@@ -765,7 +784,7 @@ fx_http_parse(struct fx_http_req *req, const char *buf, size_t len)
 				return (fail(req, 400));
 			start += 2;
 		} else
-			break;
+			return (fail(req, 400));
 	}
 	/* A method starts with a tchar: refuse TLS or binary junk at once. */
 	if (!(cls[b[start]] & C_TOKEN))
@@ -777,7 +796,8 @@ fx_http_parse(struct fx_http_req *req, const char *buf, size_t len)
 	 * the end search where the parse stopped.  A bad head goes the slow
 	 * way, which finds its end first and reports errors in order.
 	 */
-	if (req->scanned == 0 && len <= FX_HTTP_MAX_HEAD && b[len - 1] == '\n') {
+	if (req->scanned == 0 && len <= FX_HTTP_MAX_HEAD &&
+	    b[len - 1] == '\n') {
 		rc = parse_head(req, b, start, b + len);
 		if (rc == FX_OK)
 			return (rc);
@@ -826,189 +846,7 @@ fx_http_parse(struct fx_http_req *req, const char *buf, size_t len)
 	return (FX_AGAIN);
 }
 
-/* Value of a hex digit, or 16. */
-static unsigned int
-hexval(unsigned int c)
-{
-	if (c - '0' < 10)
-		return (c - '0');
-	c |= 0x20;
-	if (c - 'a' < 6)
-		return (c - 'a' + 10);
-	return (16);
-}
-
-static enum fx_rc
-body_chunked(struct fx_http_req *req, const unsigned char *s, size_t len,
-    unsigned long long max, size_t *used)
-{
-	unsigned long long	 n;
-	unsigned int		 c, d;
-	size_t			 i;
-	int			 st;
-
-	st = req->b_state;
-	for (i = 0; i < len; ) {
-		c = s[i];
-		switch (st) {
-		case BS_SIZE:
-			d = hexval(c);
-			if (d < 16) {
-				if (++req->b_count > MAX_CHUNK_DIGITS)
-					goto bad;
-				req->b_left = req->b_left << 4 | d;
-				i++;
-				break;
-			}
-			if (req->b_count == 0)
-				goto bad;
-			if (req->b_left > max - req->b_total)
-				goto too_large;
-			st = BS_SIZE_END;
-			break;			/* look at c again */
-		case BS_SIZE_END:
-			i++;
-			if (c == '\r')
-				st = BS_SIZE_LF;
-			else if (c == '\n')
-				goto size_done;
-			else if (c == ';') {
-				req->b_count = 0;
-				st = BS_EXT;
-			} else if (c == ' ' || c == '\t')
-				st = BS_SIZE_WS;
-			else
-				goto bad;
-			break;
-		case BS_SIZE_WS:
-			i++;
-			if (c == ';') {
-				req->b_count = 0;
-				st = BS_EXT;
-			} else if (c != ' ' && c != '\t')
-				goto bad;
-			break;
-		case BS_EXT:
-			i++;
-			if (c == '\r')
-				st = BS_SIZE_LF;
-			else if (c == '\n')
-				goto size_done;
-			else if ((c < 0x20 && c != '\t') || c == 0x7f)
-				goto bad;
-			else if (++req->b_count > MAX_CHUNK_EXT)
-				goto bad;
-			break;
-		case BS_SIZE_LF:
-			i++;
-			if (c != '\n')
-				goto bad;
-		size_done:
-			st = req->b_left == 0 ? BS_TRAILER_START : BS_DATA;
-			break;
-		case BS_DATA:
-			n = len - i;
-			if (n > req->b_left)
-				n = req->b_left;
-			i += n;
-			req->b_left -= n;
-			req->b_total += n;
-			if (req->b_left == 0)
-				st = BS_DATA_END;
-			break;
-		case BS_DATA_END:
-		case BS_DATA_LF:
-			i++;
-			if (c == '\r' && st == BS_DATA_END)
-				st = BS_DATA_LF;
-			else if (c == '\n') {
-				req->b_count = 0;
-				st = BS_SIZE;
-			} else
-				goto bad;
-			break;
-		case BS_TRAILER_START:
-			i++;
-			if (c == '\r')
-				st = BS_END_LF;
-			else if (c == '\n')
-				goto done;
-			else
-				st = BS_TRAILER;
-			break;
-		case BS_TRAILER:
-			i++;
-			if (c == '\r')
-				st = BS_TRAILER_LF;
-			else if (c == '\n')
-				st = BS_TRAILER_START;
-			break;
-		case BS_TRAILER_LF:
-		case BS_END_LF:
-			i++;
-			if (c != '\n')
-				goto bad;
-			if (st == BS_END_LF)
-				goto done;
-			st = BS_TRAILER_START;
-			break;
-		}
-	}
-	req->b_state = st;
-	*used = len;
-	return (FX_AGAIN);
-done:
-	req->b_state = BS_DONE;
-	*used = i;
-	return (FX_OK);
-bad:
-	req->b_state = BS_ERROR;
-	*used = i;
-	return (fail(req, 400));
-too_large:
-	req->b_state = BS_ERROR;
-	*used = i;
-	return (fail(req, 413));
-}
-
-enum fx_rc
-fx_http_body(struct fx_http_req *req, const char *buf, size_t len,
-    unsigned long long max, size_t *used)
-{
-	size_t	n;
-
-	*used = 0;
-	if (req->b_state == BS_START) {
-		if (req->chunked) {
-			req->b_state = BS_SIZE;
-			req->b_left = 0;
-			req->b_count = 0;
-		} else if (req->content_length > 0) {
-			if ((unsigned long long)req->content_length > max)
-				return (fail(req, 413));
-			req->b_state = BS_LENGTH;
-			req->b_left = req->content_length;
-		} else
-			req->b_state = BS_DONE;
-	}
-	switch (req->b_state) {
-	case BS_DONE:
-		return (FX_OK);
-	case BS_ERROR:
-		return (FX_ERROR);
-	case BS_LENGTH:
-		n = len < req->b_left ? len : req->b_left;
-		req->b_left -= n;
-		req->b_total += n;
-		*used = n;
-		if (req->b_left != 0)
-			return (FX_AGAIN);
-		req->b_state = BS_DONE;
-		return (FX_OK);
-	}
-	return (body_chunked(req, (const unsigned char *)buf, len, max, used));
-}
-
+/* The RFC 9110 reason phrase of status, or "". */
 const char *
 fx_http_reason(int status)
 {

@@ -87,15 +87,6 @@ void	fx_http_init(struct fx_http_req *req);
  */
 enum fx_rc fx_http_parse(struct fx_http_req *req, const char *buf, size_t len);
 
-/*
- * Consume request body bytes from buf[0..len) to discard them, after a
- * head parsed FX_OK.  Stores in *used how many bytes belong to the body.
- * Returns FX_OK when the body is complete, FX_AGAIN when more is needed,
- * FX_ERROR with req->status set (400 bad chunk, 413 past max).
- */
-enum fx_rc fx_http_body(struct fx_http_req *req, const char *buf, size_t len,
-	    unsigned long long max, size_t *used);
-
 /* The reason phrase for a status code ("Not Found"); "" if unknown. */
 const char *fx_http_reason(int status);
 
