@@ -57,6 +57,7 @@ struct fx_conn {
 	unsigned char		 state;
 	unsigned char		 rready;	/* may have bytes to read */
 	unsigned char		 wready;	/* may write without EAGAIN */
+	unsigned char		 rdhup;		/* the client shut its side */
 	unsigned char		 family;
 	unsigned char		 addr[16];
 };
@@ -325,6 +326,11 @@ conn_done(struct fx_conn *c)
 		b->pos = b->next_req;
 	} else {
 		b->pos = b->len = 0;
+		if (c->rdhup && !c->rready) {
+			/* Half-closed and all answered: nothing more can come. */
+			conn_close(c);
+			return -1;
+		}
 		if (!c->rready) {
 			conn_idle(c);
 			return 0;
@@ -449,6 +455,8 @@ conn_ev(struct fx_ev *ev, uint32_t events)
 
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->rready = 1;
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->rdhup = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wready = 1;
 	(void)conn_run(c);

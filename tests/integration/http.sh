@@ -390,6 +390,21 @@ t_case "chunked POST (extension, trailer): 405, then GET answered" \
 200 3"
 
 # Connections.
+t_case "half-close: two pipelined GETs, then FIN: both answered, then closed" \
+    'python3 - "$port" <<"PY"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /p1.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
+s.shutdown(socket.SHUT_WR)
+t, d = time.monotonic(), b""
+while True:
+    x = s.recv(65536)
+    if not x:
+        break
+    d += x
+print(d.count(b"HTTP/1.1 200"), "closed in time" if time.monotonic() - t < 3
+      else "closed late")
+PY' "2 closed in time"
 t_case "pipelining: 3 GETs and a HEAD in one send(), one connection" \
     'raw talk "$port" -p -b -c -H Content-Length \
     "GET /p1.txt HTTP/1.1\r\nHost: x\r\n\r\n" \
