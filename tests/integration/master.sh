@@ -390,7 +390,9 @@ if start override -c "$good" -l "127.0.0.1:$port" -r "$W" -w 1 \
 fi
 
 # ------------------------------------------------ USR1
-if serve usr1 -w 2 -a "$T_DIR/access.log"; then
+if ! "$FENIX" --version | grep -q +feature_access_log; then
+	t_skip "USR1 reopens the access log" "FEATURE_ACCESS_LOG not built"
+elif serve usr1 -w 2 -a "$T_DIR/access.log"; then
 	curl -s -o /dev/null "http://127.0.0.1:$port/first-request"
 	t_ok "the access log has the first request" \
 	    'poll 5 grep_file /first-request "$T_DIR/access.log"'

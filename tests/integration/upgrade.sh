@@ -7,6 +7,8 @@
 # The server runs from a copy, $T_DIR/bin/fenix, that the cases replace;
 # $FENIX itself is never touched.  Every server has its own pid file.
 . "$(dirname "$0")/lib.sh"
+optional APPLET_UPGRADE
+optional APPLET_STATUS
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 unset NGINX FENIX_GENERATION LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
