@@ -233,6 +233,26 @@ if serve respawn -w 2; then
 	stop_master "$master"
 fi
 
+# ------------------------------------------------ a crash loop
+# A worker killed again as soon as it is back is respawned later each
+# time (100 ms, 200 ms, 400 ms ...), not in a fork storm.
+if serve crashloop -w 1; then
+	for i in 1 2 3 4; do
+		w=$(kids "$master")
+		kill -KILL $w
+		poll 5 kids_changed "$master" 1 "$w"
+	done
+	t_ok "a crash loop is logged with growing back-off" \
+	    'grep -q "crash loop: respawning in 100 ms" "$errf" &&
+	    grep -q "crash loop: respawning in 200 ms" "$errf" &&
+	    grep -q "crash loop: respawning in 400 ms" "$errf"'
+	t_case "... and the respawns were not a storm: one worker" \
+	    'nkids "$master"' 1
+	t_ok "... which serves" 'poll 5 answers "$port"'
+	t_ok "... and the master is alive" 'alive "$master"'
+	stop_master "$master"
+fi
+
 # ------------------------------------------------ TERM, INT and QUIT
 # TERM and INT are fast: a download stalled mid-body (its client reads
 # nothing) does not hold them up, even with a long shutdown_timeout.
