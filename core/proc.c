@@ -366,8 +366,9 @@ reap_worker(struct wk *w, int status, int respawn)
 	w->respawn_at = now + w->backoff;
 }
 
+/* Close the old config's listeners that the new one did not take. */
 static void
-close_unshared(struct fx_conf *old, struct fx_conf *c)
+close_unshared(struct fx_conf *old)
 {
 	int i;
 
@@ -377,7 +378,6 @@ close_unshared(struct fx_conf *old, struct fx_conf *c)
 			close(old->listen[i].fd);
 			old->listen[i].fd = -1;
 		}
-	(void)c;
 }
 
 /* Stopping: close the master's copies of the listening sockets. */
@@ -415,7 +415,7 @@ reload(void)
 	}
 	n = c->workers > 0 ? c->workers : fx_ncpu();
 	retire_live();
-	close_unshared(cur, c);
+	close_unshared(cur);
 	fx_conf_free(cur);
 	free(cur);
 	cur = c;
