@@ -316,8 +316,13 @@ conn_done(struct fx_conn *c)
 	log_request(c);
 	fx_resp_done(&b->resp);
 	if (close_it) {
-		/* Unread bytes: linger so that they cannot RST our answer. */
-		if (c->rready || b->next_req < b->len)
+		/*
+		 * Linger where more bytes may come, so that they cannot make
+		 * our side RST the answer away: unread bytes, or a client that
+		 * asked for keep-alive (draining said close; its next request
+		 * may be on the wire already).
+		 */
+		if (c->rready || b->next_req < b->len || b->req.keep_alive)
 			return conn_linger(c) == 0 ? 1 : -1;
 		conn_close(c);
 		return -1;
