@@ -83,7 +83,7 @@ $(O)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/test.h
 
 unit: $(UNIT_BINS)
 
-check: $(BIN) $(UNIT_BINS)
+check: $(BIN) $(UNIT_BINS) lint
 	@sh tests/run.sh $(BIN) $(UNIT_BINS)
 
 defconfig tiny_defconfig:
@@ -139,9 +139,9 @@ bench-upgrade: $(BIN)
 	@echo "PID 1 comparison: the same upgrade under tini and under fenix"
 	@FENIX=$(abspath $(BIN)) sh tests/bench/init_compare.sh
 
+# `make lint`: the mechanical part of the house style (tests/lint.sh).
 lint:
-	@command -v clang-format >/dev/null || { echo "lint needs clang-format" >&2; exit 1; }
-	@clang-format --dry-run -Werror $(SRCS) $(wildcard core/*.h) 2>&1 | head -40
+	@sh tests/lint.sh $(SRCS) $(wildcard core/*.h) && echo "lint: clean"
 
 clean:
 	rm -rf obj

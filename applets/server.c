@@ -112,12 +112,14 @@ server_main(int argc, char **argv)
 			over[nover++] = optarg;
 			break;
 		default:
-			fx_fatalx(FX_EXIT_USAGE, "unknown option -%c or a missing "
+			fx_fatalx(FX_EXIT_USAGE,
+			    "unknown option -%c or a missing "
 			    "value (see fenix server --help)", optopt);
 		}
 	}
 	if (optind < argc)
-		fx_fatalx(FX_EXIT_USAGE, "unexpected argument '%s' (see --help)",
+		fx_fatalx(FX_EXIT_USAGE,
+		    "unexpected argument '%s' (see --help)",
 		    argv[optind]);
 	/* Check everything now, so that errors come before any fork. */
 	memset(&c, 0, sizeof(c));

@@ -148,12 +148,14 @@ status_main(int argc, char **argv)
 		case 'u': url = optarg; break;
 		case 't':
 			if (fx_parse_msec(optarg, 3600000, &v) == -1 || v == 0)
-				fx_fatalx(FX_EXIT_USAGE, "-t '%s': needs seconds",
+				fx_fatalx(FX_EXIT_USAGE,
+				    "-t '%s': needs seconds",
 				    optarg);
 			timeout = (int)v;
 			break;
 		default:
-			fx_fatalx(FX_EXIT_USAGE, "unknown option -%c or a missing "
+			fx_fatalx(FX_EXIT_USAGE,
+			    "unknown option -%c or a missing "
 			    "value (see fenix status --help)", optopt);
 		}
 	}
@@ -192,7 +194,8 @@ status_main(int argc, char **argv)
 		rc = ST_UNKNOWN;
 		state = "cannot tell";
 	} else if (oalive == 1) {
-		rc = ST_RUNNING;	/* the old master while a new one starts */
+		/* The old master while a new one starts. */
+		rc = ST_RUNNING;
 		state = "running (upgrade starting)";
 	} else if (pid > 0) {
 		rc = ST_DEAD_PID;
@@ -253,8 +256,9 @@ status_main(int argc, char **argv)
 	if (alive == 1)
 		print_text("master", &cur, 0);
 	if (oalive == 1) {
-		fx_printf("upgrade in progress: %s\n", alive != 1 ? "new master "
-		    "starting" : old_workers ? "both generations serve" :
+		fx_printf("upgrade in progress: %s\n", alive != 1 ?
+		    "new master starting" : old_workers ?
+		    "both generations serve" :
 		    "old workers stopped (WINCH), old master parked");
 		print_text("old master", &old, pid);
 	}

@@ -274,7 +274,8 @@ upgrade_main(int argc, char **argv)
 			bake = v;
 			break;
 		default:
-			fx_fatalx(FX_EXIT_USAGE, "unknown option -%c or a missing "
+			fx_fatalx(FX_EXIT_USAGE,
+			    "unknown option -%c or a missing "
 			    "value (see fenix upgrade --help)", optopt);
 		}
 	}
@@ -437,7 +438,8 @@ upgrade_main(int argc, char **argv)
 	deadline = fx_now_ms() + 30000;
 	while (fx_procfs_running(old) == 1) {
 		if (fx_now_ms() >= deadline) {
-			progress("the old master %ld has not exited", (long)old);
+			progress("the old master %ld has not exited",
+			    (long)old);
 			return UP_STUCK;
 		}
 		usleep(POLL_MS * 1000);

@@ -17,12 +17,12 @@ struct fx_conf {
 	const char	*pidfile;
 	int		 workers;	/* 0: one per online CPU */
 	int		 max_conns;	/* per worker */
-	long long	 header_ms;	/* whole request head (and body reads) */
+	long long	 header_ms;	/* whole request head, body reads */
 	long long	 keepalive_ms;	/* idle between requests */
 	long long	 send_ms;	/* between two writes that progress */
 	long long	 shutdown_ms;	/* graceful drain bound */
 	long long	 grace_ms;	/* idle keep-alive kept on drain */
-	long long	 delay_ms;	/* init: serve on this long after TERM */
+	long long	 delay_ms;	/* init: serve this long after TERM */
 	long long	 body_max;	/* request body discarded up to this */
 	int		 symlinks;
 	int		 dotfiles;

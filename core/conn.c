@@ -332,7 +332,7 @@ conn_done(struct fx_conn *c)
 	} else {
 		b->pos = b->len = 0;
 		if (c->rdhup && !c->rready) {
-			/* Half-closed and all answered: nothing more can come. */
+			/* Half-closed, all answered: nothing more can come. */
 			conn_close(c);
 			return -1;
 		}
@@ -545,7 +545,8 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		c->timer.fn = conn_timeout;
 		if (ss.ss_family == AF_INET6) {
 			c->family = 6;
-			memcpy(c->addr, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+			memcpy(c->addr,
+			    &((struct sockaddr_in6 *)&ss)->sin6_addr,
 			    16);
 		} else
 			memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr,

@@ -23,7 +23,7 @@
 #include "util.h"
 
 #define FILE_SLOTS	64		/* cache table size, a power of two */
-#define FILE_DATA_MAX	16384		/* files up to this are kept in memory */
+#define FILE_DATA_MAX	16384		/* files up to this kept in memory */
 
 /* The kernel's struct open_how (linux/openat2.h), not in musl. */
 struct open_how_k {
@@ -137,7 +137,8 @@ fx_path_decode(const char *raw, size_t n, char *out, size_t cap)
 				return -1;
 			c = h << 4 | l;
 			i += 2;
-			if (c == '/')	/* %2F is a name byte, not a separator */
+			if (c == '/')	/* %2F is a name byte,
+			    not a separator */
 				return -1;
 		}
 		if (c == '\0' || c == '\\' || c < 0x20 || c == 0x7f)
@@ -157,7 +158,8 @@ fx_path_decode(const char *raw, size_t n, char *out, size_t cap)
 		named = 0;
 		if (o - seg == 1 && out[seg] == '.')
 			o = seg;
-		else if (o - seg == 2 && out[seg] == '.' && out[seg + 1] == '.') {
+		else if (o - seg == 2 && out[seg] == '.' &&
+		    out[seg + 1] == '.') {
 			if (seg <= 1)
 				return -1;	/* above the root */
 			o = seg - 1;
@@ -627,11 +629,13 @@ fx_file_dirlist(const char *path, size_t *len)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' && !fx_file_conf.dotfiles)
 			continue;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name,
+		    "..") == 0)
 			continue;
 		if (n == cap) {
 			cap = cap * 2 + 32;
-			if ((nn = realloc(names, cap * sizeof(*names))) == NULL) {
+			if ((nn = realloc(names,
+			    cap * sizeof(*names))) == NULL) {
 				bad = 1;
 				break;
 			}

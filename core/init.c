@@ -191,12 +191,14 @@ fx_init_start(const char *pf, int subreaper, long long delay_ms,
 		for (;;) {
 			pid = waitpid(-1, &status, WNOHANG);
 			if (pid == -1 && errno == ECHILD) {
-				fx_log_info("no process left: exiting %d", last);
+				fx_log_info("no process left: exiting %d",
+				    last);
 				_exit(last);
 			}
 			if (pid <= 0)
 				break;
-			learn();	/* before forget: a new master took over */
+			/* Before forget: a new master may have taken over. */
+			learn();
 			if (forget(pid) || pid == child)
 				last = WIFSIGNALED(status) ?
 				    128 + WTERMSIG(status) :

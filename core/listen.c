@@ -229,7 +229,8 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 			l[i].addrlen = sl;
 			memcpy(l[i].name, name, sizeof(name));
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			(void)fcntl(fd, F_SETFL, fcntl(fd,
+			    F_GETFL) | O_NONBLOCK);
 			fx_log_info("adopted %s from %s fd %d", name, from, fd);
 			return 1;
 		}
@@ -247,7 +248,8 @@ fx_listen_inherit(struct fx_listen *l, int n)
 	long long v;
 
 	if ((s = getenv("NGINX")) != NULL) {
-		cnt = fx_listen_parse_fds(s, fds, (int)FX_NELEM(fds), bad_entry);
+		cnt = fx_listen_parse_fds(s, fds, (int)FX_NELEM(fds),
+		    bad_entry);
 		for (i = 0; i < cnt; i++)
 			adopted += adopt(l, n, fds[i], "NGINX");
 	}
@@ -255,7 +257,8 @@ fx_listen_inherit(struct fx_listen *l, int n)
 	if (s != NULL && fx_parse_num(s, 1, 1 << 30, &v) == 0 &&
 	    v == getpid() && (s = getenv("LISTEN_FDS")) != NULL) {
 		if (fx_parse_num(s, 0, FX_NELEM(fds), &v) == -1)
-			fx_log_warnx("LISTEN_FDS '%s': not a count, ignored", s);
+			fx_log_warnx("LISTEN_FDS '%s': not a count, ignored",
+			    s);
 		else
 			for (i = 0; i < (int)v; i++)
 				adopted += adopt(l, n, 3 + i, "LISTEN_FDS");

@@ -136,7 +136,8 @@ multi_call(int argc, char **argv)
 		return FX_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		fx_printf("fenix %s\nconfig: %s\n", FX_VERSION, FX_CONFIG_SUMMARY);
+		fx_printf("fenix %s\nconfig: %s\n", FX_VERSION,
+		    FX_CONFIG_SUMMARY);
 		return FX_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--list") == 0) {

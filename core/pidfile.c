@@ -102,5 +102,6 @@ fx_pid_alive(pid_t pid)
 int
 fx_pidfile_oldbin(const char *path, char *buf, size_t len)
 {
-	return (size_t)fx_snprintf(buf, len, "%s" FX_OLDBIN, path) < len ? 0 : -1;
+	return (size_t)fx_snprintf(buf, len, "%s" FX_OLDBIN, path) < len ? 0 :
+	    -1;
 }

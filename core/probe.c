@@ -61,10 +61,12 @@ fx_probe_url(const struct fx_listen *l, char *buf, size_t len)
 
 	if (l->addr.ss_family == AF_INET &&
 	    in->sin_addr.s_addr == htonl(INADDR_ANY))
-		fx_snprintf(buf, len, "http://127.0.0.1:%u/", ntohs(in->sin_port));
+		fx_snprintf(buf, len, "http://127.0.0.1:%u/",
+		    ntohs(in->sin_port));
 	else if (l->addr.ss_family == AF_INET6 &&
 	    IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-		fx_snprintf(buf, len, "http://[::1]:%u/", ntohs(in6->sin6_port));
+		fx_snprintf(buf, len, "http://[::1]:%u/",
+		    ntohs(in6->sin6_port));
 	else
 		fx_snprintf(buf, len, "http://%s/", l->name);
 }

@@ -70,7 +70,8 @@ fx_proc_exe_path(const char *argv0)
 		while (argv0[0] == '.' && argv0[1] == '/')
 			argv0 += 2;
 		if (getcwd(cwd, sizeof(cwd)) == NULL ||
-		    (size_t)fx_snprintf(buf, sizeof(buf), "%s/%s", cwd, argv0) >=
+		    (size_t)fx_snprintf(buf, sizeof(buf), "%s/%s", cwd,
+		    argv0) >=
 		    sizeof(buf))
 			return NULL;
 		return strdup(buf);
@@ -82,7 +83,8 @@ fx_proc_exe_path(const char *argv0)
 		n = (size_t)(end - path);
 		if (n == 0)	/* an empty entry is the current directory */
 			fx_snprintf(buf, sizeof(buf), "./%s", argv0);
-		else if ((size_t)fx_snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
+		else if ((size_t)fx_snprintf(buf, sizeof(buf), "%.*s/%s",
+		    (int)n,
 		    path, argv0) >= sizeof(buf))
 			continue;
 		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -108,7 +110,8 @@ resolve_user(struct fx_conf *c, char *err)
 			return -1;
 		}
 		if (geteuid() != 0 && (uid_t)uid != geteuid()) {
-			fx_snprintf(err, ERRLEN, "user %s: only root can switch "
+			fx_snprintf(err, ERRLEN,
+			    "user %s: only root can switch "
 			    "to another user", c->user);
 			return -1;
 		}
@@ -117,7 +120,8 @@ resolve_user(struct fx_conf *c, char *err)
 	}
 	if (c->refuse_root && (c->uid == 0 || (c->uid == -1 &&
 	    geteuid() == 0))) {
-		fx_snprintf(err, ERRLEN, "refuse_root is on and the workers would "
+		fx_snprintf(err, ERRLEN,
+		    "refuse_root is on and the workers would "
 		    "run as root (set user)");
 		return -1;
 	}
@@ -141,7 +145,8 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 			continue;
 		for (j = 0; old != NULL && j < old->nlisten; j++)
 			if (old->listen[j].fd != -1 &&
-			    strcmp(old->listen[j].name, c->listen[i].name) == 0) {
+			    strcmp(old->listen[j].name,
+			    c->listen[i].name) == 0) {
 				c->listen[i].fd = old->listen[j].fd;
 				break;
 			}
@@ -560,10 +565,11 @@ fx_proc_master(const struct fx_master_opts *opts)
 				break;
 			case SIGQUIT:
 				/*
-				 * Let go of the sockets: once the workers close
-				 * theirs, new connections are refused instead of
-				 * waiting in a queue nobody reads (and being reset
-				 * when we exit).  A new master keeps its own.
+				 * Let go of the sockets: once the workers
+				 * close theirs, new connections are refused
+				 * instead of waiting in a queue nobody reads
+				 * (and being reset when we exit).  A new
+				 * master keeps its own.
 				 */
 				close_listeners();
 				if (stopping == 0) {
@@ -578,7 +584,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 					break;
 				if (noaccept) {
 					/* nginx: the old master takes over. */
-					fx_log_info("HUP: starting workers again");
+					fx_log_info("HUP: workers again");
 					noaccept = 0;
 					spawn_all();
 				} else
@@ -586,7 +592,8 @@ fx_proc_master(const struct fx_master_opts *opts)
 				break;
 			case SIGUSR1:
 				if (fx_log_open(cur->error_log) == -1)
-					fx_log_warn("reopen %s", cur->error_log);
+					fx_log_warn("reopen %s",
+					    cur->error_log);
 				else if (cur->error_log != NULL &&
 				    cur->uid != -1)
 					(void)!chown(cur->error_log,
@@ -637,11 +644,11 @@ fx_proc_master(const struct fx_master_opts *opts)
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == new_master) {
 				new_master = 0;
-				fx_log_warnx("new master %ld %s %d: rolling back",
-				    (long)pid, WIFSIGNALED(status) ?
-				    "killed by signal" : "exited with",
-				    WIFSIGNALED(status) ? WTERMSIG(status) :
-				    WEXITSTATUS(status));
+				fx_log_warnx("new master %ld %s %d: "
+				    "rolling back", (long)pid,
+				    WIFSIGNALED(status) ? "killed by signal" :
+				    "exited with", WIFSIGNALED(status) ?
+				    WTERMSIG(status) : WEXITSTATUS(status));
 				if (stopping)
 					continue;
 				(void)fx_upgrade_restore(cur->pidfile);

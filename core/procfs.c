@@ -297,12 +297,13 @@ fx_procfs_listeners(pid_t pid, struct fx_listen *out, int max)
 			for (line = buf; cnt < max &&
 			    (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 				*nl = '\0';
-				cnt += tcp_line(line, f, inodes, nino, &out[cnt]);
+				cnt += tcp_line(line, f, inodes, nino,
+				    &out[cnt]);
 			}
 			len = strlen(line);
 			memmove(buf, line, len);
 			if (len == sizeof(buf) - 1)
-				len = 0;	/* a line that long is not ours */
+				len = 0;	/* a line that long: not ours */
 		}
 		close(fd);
 	}

@@ -79,7 +79,8 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	len = (size_t)fx_snprintf(nginx, sizeof(nginx), "NGINX=");
 	for (j = 0; j < c->nlisten; j++)
 		if (c->listen[j].fd != -1)
-			len += (size_t)fx_snprintf(nginx + len, sizeof(nginx) - len,
+			len += (size_t)fx_snprintf(nginx + len,
+			    sizeof(nginx) - len,
 			    "%d;", c->listen[j].fd);
 	fx_snprintf(gen, sizeof(gen), "FENIX_GENERATION=%d", generation + 1);
 	for (n = 0; environ[n] != NULL; n++)

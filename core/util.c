@@ -222,7 +222,8 @@ fx_ntop(int family, const void *addr, char *buf, size_t len)
 		}
 		for (i = 0; i < 8; i++) {
 			if (i == best) {
-				n += fx_snprintf(tmp + n, sizeof(tmp) - (size_t)n,
+				n += fx_snprintf(tmp + n,
+				    sizeof(tmp) - (size_t)n,
 				    "::");
 				i += bestlen - 1;
 				continue;

@@ -12,7 +12,7 @@
 
 #define FX_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define FX_STR_(x)	#x
-#define FX_STR(x)	FX_STR_(x)		/* a macro's value as a string */
+#define FX_STR(x)	FX_STR_(x)	/* a macro's value as a string */
 
 /* main()'s argv as the program was started (for re-exec on USR2). */
 extern char **fx_argv;
