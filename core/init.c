@@ -24,7 +24,7 @@
 #define MAX_MASTERS	8
 
 static pid_t masters[MAX_MASTERS];	/* pids known to be masters */
-static char pidfile[PATH_MAX], oldbin[PATH_MAX + 8];
+static char *pidfile, *oldbin;		/* on the heap: no idle bss pages */
 
 static void
 remember(pid_t pid)
@@ -99,10 +99,9 @@ fx_init_start(const char *pf, int subreaper, long long delay_ms,
 
 	if (subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		fx_fatal(FX_EXIT_SYS, "PR_SET_CHILD_SUBREAPER");
-	if (strlen(pf) >= sizeof(pidfile))
-		fx_fatalx(FX_EXIT_USAGE, "pid file name too long");
-	strcpy(pidfile, pf);
-	fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin));
+	pidfile = fx_xstrdup(pf);
+	oldbin = fx_xmalloc(strlen(pf) + sizeof(FX_OLDBIN));
+	fx_pidfile_oldbin(pidfile, oldbin, strlen(pf) + sizeof(FX_OLDBIN));
 	sigfillset(&set);
 	sigdelset(&set, SIGSEGV);
 	sigdelset(&set, SIGBUS);
