@@ -74,6 +74,7 @@ def run():
     while True:
         if signalled and stopping():
             break
+        fresh = s is None
         try:
             if s is None:
                 s = socket.create_connection(("127.0.0.1", a.port), timeout=10)
@@ -89,7 +90,13 @@ def run():
                 s.close()
                 s = None
         except (OSError, EOFError, ValueError, IndexError) as e:
-            fail(type(e).__name__ + ": " + str(e)[:60])
+            # A new connection that fails before any answer may never have
+            # been accepted: when a server closes its last listening
+            # socket, the kernel resets what still waits in the queue.
+            # Say so, so that a full stop's report can tell it from a
+            # request broken on a connection that was being served.
+            fail(("new connection: " if fresh else "") +
+                 type(e).__name__ + ": " + str(e)[:60])
             if s is not None:
                 s.close()
             s = None
