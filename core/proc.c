@@ -95,6 +95,18 @@ fx_proc_exe_path(const char *argv0)
 	return NULL;
 }
 
+static const int master_sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
+    SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
+
+/* Workers for c: -w, else one per CPU; 1 to MAX_WORKERS. */
+static int
+worker_count(const struct fx_conf *c)
+{
+	int n = c->workers > 0 ? c->workers : fx_ncpu();
+
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+}
+
 /* Resolve conf->user into uid and gid.  0, or -1 with err. */
 static int
 resolve_user(struct fx_conf *c, char *err)
@@ -418,13 +430,13 @@ reload(void)
 		free(c);
 		return;
 	}
-	n = c->workers > 0 ? c->workers : fx_ncpu();
+	n = worker_count(c);
 	retire_live();
 	close_unshared(cur);
 	fx_conf_free(cur);
 	free(cur);
 	cur = c;
-	nwk = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+	nwk = n;		/* after retire_live: it moves 0..nwk-1 */
 	/* New workers first, then the old ones drain: no gap in accepting. */
 	n = spawn_all();
 	if (wait_ready(n) == -1)
@@ -475,7 +487,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 	struct pollfd p[2];
 	char err[ERRLEN], oldbin[4096 + 8];
 	long long now, next, kill_at = 0;
-	int fds[2], i, n, status, timeout, stopping = 0, noaccept = 0;
+	int fds[2], i, status, timeout, stopping = 0, noaccept = 0;
 	int generation, upgraded_child;
 	pid_t new_master = 0, pid, other;
 	const char *why;
@@ -504,25 +516,12 @@ fx_proc_master(const struct fx_master_opts *opts)
 	if (opts->daemon && !upgraded_child)
 		daemonize();
 
-	n = cur->workers > 0 ? cur->workers :
-	    fx_ncpu();
-	nwk = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+	nwk = worker_count(cur);
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
 		fx_fatal(FX_EXIT_SYS, "pipe");
 	ready_rd = fds[0];
 	ready_wr = fds[1];
-	sigemptyset(&sig_set);
-	sigaddset(&sig_set, SIGCHLD);
-	sigaddset(&sig_set, SIGTERM);
-	sigaddset(&sig_set, SIGINT);
-	sigaddset(&sig_set, SIGQUIT);
-	sigaddset(&sig_set, SIGHUP);
-	sigaddset(&sig_set, SIGUSR1);
-	sigaddset(&sig_set, SIGUSR2);
-	sigaddset(&sig_set, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &sig_set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if ((sig_fd = signalfd(-1, &sig_set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+	if ((sig_fd = fx_sig_open(master_sigs, &sig_set)) == -1)
 		fx_fatal(FX_EXIT_SYS, "signalfd");
 	if (spawn_all() != nwk)
 		fx_fatalx(FX_EXIT_SYS, "cannot start the workers");

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +294,17 @@ fx_getpw(const char *name, long *uid, long *gid)
 	close(fd);
 	errno = ENOENT;
 	return -1;
+}
+
+int
+fx_sig_open(const int *sigs, sigset_t *set)
+{
+	sigemptyset(set);
+	for (; *sigs != 0; sigs++)
+		sigaddset(set, *sigs);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 int

@@ -8,6 +8,7 @@
 #define FX_UTIL_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #define FX_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -52,6 +53,13 @@ char	*fx_ntop(int family, const void *addr, char *buf, size_t len);
 
 /* uid and gid of user name from /etc/passwd.  0, or -1 (ENOENT). */
 int	fx_getpw(const char *name, long *uid, long *gid);
+
+/*
+ * Block the signals of the 0-terminated list sigs, ignore SIGPIPE, and
+ * return a non-blocking, close-on-exec signalfd that reads them (the set
+ * in *set).  -1 with errno on failure.
+ */
+int	fx_sig_open(const int *sigs, sigset_t *set);
 
 /* CPUs this process may run on (at least 1). */
 int	fx_ncpu(void);

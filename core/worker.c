@@ -17,6 +17,7 @@
 #include "file.h"
 #include "log.h"
 #include "resp.h"
+#include "util.h"
 #include "worker.h"
 
 static int quit, stop, reopen;
@@ -49,24 +50,17 @@ sig_read(struct fx_ev *ev, uint32_t events)
 int
 fx_worker_run(const struct fx_conf *conf, int ready_fd)
 {
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1,
+	    SIGWINCH, 0 };
 	sigset_t set;
 	long long deadline = 0;
 	int fd;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	fd = fx_sig_open(sigs, &set);
 	if (fx_ev_init() == -1) {
 		fx_log_warn("epoll_create1");
 		return FX_EXIT_SYS;
 	}
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	sig_ev.fn = sig_read;
 	sig_ev.fd = fd;
 	if (fd == -1 || fx_ev_add(&sig_ev, EPOLLIN) == -1) {
