@@ -166,6 +166,22 @@ load_ok() {
 	    grep -Eq '^requests [1-9][0-9]* failed 0$' "$T_DIR/$1.load"
 }
 
+# start_cmd NAME CMD...: run CMD, a fenix server given -p $T_DIR/NAME.pid
+# and -e $T_DIR/NAME.err by the caller, stdin from /dev/null.  Sets pidf,
+# errf and master; returns once the pid file names the master.
+start_cmd() {
+	s_name=$1
+	shift
+	pidf=$T_DIR/$s_name.pid
+	errf=$T_DIR/$s_name.err
+	start_bg "$@" </dev/null
+	master=$T_LAST
+	if ! poll 10 pidfile_is "$pidf" "$master"; then
+		fail_note "server $s_name did not write its pid file" "$errf"
+		return 1
+	fi
+}
+
 t_exit() {
 	[ "$T_FAILED" -eq 0 ]
 	exit $?

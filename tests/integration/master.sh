@@ -38,19 +38,12 @@ body() {
 }
 
 # start NAME ARGS...: fenix server ARGS with -p $T_DIR/NAME.pid and
-# -e $T_DIR/NAME.err, stdin from /dev/null; sets pidf, errf, master.
-# Returns once the pid file names the master.
+# -e $T_DIR/NAME.err; sets pidf, errf, master once the pid file names it.
 start() {
-	s_name=$1
+	st_n=$1
 	shift
-	pidf=$T_DIR/$s_name.pid
-	errf=$T_DIR/$s_name.err
-	start_bg "$FENIX" server -p "$pidf" -e "$errf" "$@" </dev/null
-	master=$T_LAST
-	if ! poll 10 pidfile_is "$pidf" "$master"; then
-		fail_note "server $s_name did not write its pid file" "$errf"
-		return 1
-	fi
+	start_cmd "$st_n" "$FENIX" server -p "$T_DIR/$st_n.pid" \
+	    -e "$T_DIR/$st_n.err" "$@"
 }
 
 # serve NAME ARGS...: start on a free port ($port) with root $W.

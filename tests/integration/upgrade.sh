@@ -53,28 +53,12 @@ family() {
 	{ echo "$1"; kids "$1"; } | sort -n
 }
 
-# start NAME ARGS...: ARGS is the whole command; -p $T_DIR/NAME.pid and
-# -e $T_DIR/NAME.err are the caller's.  Sets master; returns once the
-# pid file names it.
-start() {
-	s_name=$1
-	shift
-	pidf=$T_DIR/$s_name.pid
-	errf=$T_DIR/$s_name.err
-	start_bg "$@" </dev/null
-	master=$T_LAST
-	if ! poll 10 pidfile_is "$pidf" "$master"; then
-		fail_note "server $s_name did not write its pid file" "$errf"
-		return 1
-	fi
-}
-
 # serve NAME ARGS...: $BIN server on a free port ($port), root $W.
 serve() {
 	s_n=$1
 	shift
 	port=$(free_port)
-	start "$s_n" "$BIN" server -l "127.0.0.1:$port" -r "$W" \
+	start_cmd "$s_n" "$BIN" server -l "127.0.0.1:$port" -r "$W" \
 	    -p "$T_DIR/$s_n.pid" -e "$T_DIR/$s_n.err" "$@" || return 1
 	if ! poll 5 answers "$port"; then
 		fail_note "server $s_n does not answer" "$errf"
@@ -462,7 +446,7 @@ t_case "fenix upgrade with no pid file: exit 21" 'echo $up_rc' 21
 # ------------------------------------------------ argv[0] from PATH
 ln -s "$BIN" "$T_DIR/path/server"
 port=$(free_port)
-if start sym env PATH="$T_DIR/path:$PATH" server -l "127.0.0.1:$port" \
+if start_cmd sym env PATH="$T_DIR/path:$PATH" server -l "127.0.0.1:$port" \
     -r "$W" -w 1 -p "$T_DIR/sym.pid" -e "$T_DIR/sym.err" &&
     poll 5 answers "$port"; then
 	t_case "started as \"server\" from PATH (argv[0] has no /)" \
@@ -536,7 +520,7 @@ EOF
 nginx_case() {
 	port=$(free_port)
 	nk=$(printf '%s' "$1" | tr -c 'a-z0-9' _)
-	if start "ng$nk" python3 "$T_DIR/launch.py" "$1" "$T_DIR/ng$nk.stderr" \
+	if start_cmd "ng$nk" python3 "$T_DIR/launch.py" "$1" "$T_DIR/ng$nk.stderr" \
 	    "$BIN" server \
 	    -l "127.0.0.1:$port" -r "$W" -w 1 -p "$T_DIR/ng$nk.pid" \
 	    -e "$T_DIR/ng$nk.err"; then
