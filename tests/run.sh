@@ -33,7 +33,8 @@ for t in "$@"; do
 	passed=$((passed + $1)) failed=$((failed + $2))
 done
 
-# An integration script prints PASS:, FAIL: and SKIP: lines.
+# An integration script prints its plan ("1..N") and one PASS:, FAIL: or
+# SKIP: line per case; a count that differs from the plan is a failure.
 for t in "$top"/tests/integration/*.sh; do
 	name=$(basename "$t" .sh)
 	case $name in lib) continue ;; esac
@@ -45,9 +46,18 @@ for t in "$top"/tests/integration/*.sh; do
 	rc=$?
 	grep -E '^(FAIL|SKIP)' "$log"
 	set -- $(awk '/^PASS: /{p++} /^FAIL: /{f++} /^SKIP: /{s++}
-	    END{print p+0, f+0, s+0}' "$log")
-	p=$1 f=$2 s=$3
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	    /^1\.\.[0-9]+$/ && n == "" {n = substr($0, 4)}
+	    END{print p+0, f+0, s+0, (n == "" ? -1 : n)}' "$log")
+	p=$1 f=$2 s=$3 n=$4
+	if [ "$n" -lt 0 ]; then
+		echo "FAIL: $name: no plan (1..N) printed"
+		tail -5 "$log" | sed 's/^/    /'
+		f=$((f + 1))
+	elif [ $((p + f + s)) -ne "$n" ]; then
+		echo "FAIL: $name: plan $n cases, reported $((p + f + s))"
+		tail -5 "$log" | sed 's/^/    /'
+		f=$((f + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $name: exited $rc"
 		tail -5 "$log" | sed 's/^/    /'
 		f=1

@@ -3,6 +3,7 @@
 # The multi-call dispatch: argv[0] names, fenix-APPLET, fenix APPLET,
 # links made by --install, unknown applets (exit 100).
 . "$(dirname "$0")/lib.sh"
+plan 32
 
 d=$T_DIR
 applets=$("$FENIX" --list)

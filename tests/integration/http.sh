@@ -6,6 +6,7 @@
 # One server per scenario, each on a free port of 127.0.0.1, its root built
 # in $T_DIR/www.  Raw-socket cases go through raw.py.
 . "$(dirname "$0")/lib.sh"
+plan 148
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www

@@ -8,6 +8,7 @@
 # skipped otherwise.  Pid files written inside a namespace hold namespace
 # pids: they are read and acted on through nsenter only.
 . "$(dirname "$0")/lib.sh"
+plan 25
 optional APPLET_UPGRADE
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -20,38 +20,103 @@ t_cleanup() {
 trap t_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+# Every case prints exactly one PASS:, FAIL: or SKIP: line, through the
+# helpers below, so that T_N counts them; a script states its plan first
+# (`plan N`, TAP's 1..N) and tests/run.sh fails it when the count differs.
+T_N=0
+T_PLAN=
+T_BROKEN=			# set: the cases that follow FAIL with this reason
+T_SKIPPING=			# set: the cases that follow SKIP with this reason
+
+# plan N: this script runs N cases.
+plan() {
+	T_PLAN=$1
+	echo "1..$1"
+}
+
+t_pass() {
+	T_N=$((T_N + 1))
+	echo "PASS: $1"
+}
+
+# t_fail NAME [FILE]: a FAIL line, then the tail of FILE as its detail.
+t_fail() {
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "FAIL: $1"
+	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -20
+	return 0
+}
+
+# t_skip NAME REASON: one SKIP line per case skipped, with its reason.
+t_skip() {
+	T_N=$((T_N + 1))
+	echo "SKIP: $1 ($2)"
+}
+
+# t_broken REASON: the setup of a block failed; every case up to t_mended
+# is reported as FAIL with REASON instead of being run (or dropped).
+t_broken() {
+	T_BROKEN=$1
+}
+
+# t_skipping REASON: every case up to t_mended SKIPs with REASON.
+t_skipping() {
+	T_SKIPPING=$1
+}
+
+t_mended() {
+	T_BROKEN= T_SKIPPING=
+}
+
+# t_blocked NAME: report NAME as FAIL or SKIP if the block is broken or
+# skipping; returns 0 when it did (the case must not run).
+t_blocked() {
+	if [ -n "$T_BROKEN" ]; then
+		t_fail "$1 (setup failed: $T_BROKEN)"
+	elif [ -n "$T_SKIPPING" ]; then
+		t_skip "$1" "$T_SKIPPING"
+	else
+		return 1
+	fi
+}
+
 # t_case NAME COMMAND EXPECTED: run COMMAND (eval'd), compare its stdout.
 t_case() {
+	t_blocked "$1" && return 0
 	t_out=$(eval "$2" 2>&1)
 	if [ "$t_out" = "$3" ]; then
-		echo "PASS: $1"
+		t_pass "$1"
 	else
-		echo "FAIL: $1"
+		t_fail "$1"
 		printf '    expected: %s\n    got:      %s\n' "$3" "$t_out" |
 		    head -20
-		T_FAILED=$((T_FAILED + 1))
 	fi
 }
 
 # t_ok NAME COMMAND: COMMAND (eval'd) must exit 0.
 t_ok() {
+	t_blocked "$1" && return 0
 	if t_out=$(eval "$2" 2>&1); then
-		echo "PASS: $1"
+		t_pass "$1"
 	else
-		echo "FAIL: $1"
+		t_fail "$1"
 		printf '%s\n' "$t_out" | head -20 | sed 's/^/    /'
-		T_FAILED=$((T_FAILED + 1))
 	fi
 }
 
-t_skip() {
-	echo "SKIP: $1 ($2)"
+# t_skip_rest REASON: SKIP every case of the plan not yet reported.
+t_skip_rest() {
+	while [ "$T_N" -lt "${T_PLAN:-0}" ]; do
+		t_skip "$(basename "$0" .sh) case $((T_N + 1))/$T_PLAN" "$1"
+	done
 }
 
 # optional FEATURE: skip the rest of the script if Kconfig left it out.
+# Call it after plan: each case of the plan is reported as a SKIP.
 optional() {
 	if ! "$FENIX" --version | grep -q "+$(echo "$1" | tr A-Z a-z)"; then
-		t_skip "$(basename "$0" .sh)" "$1 not configured"
+		t_skip_rest "$1 not configured"
 		exit 0
 	fi
 }
@@ -132,10 +197,7 @@ grep_file() {
 }
 
 fail_note() {
-	echo "FAIL: $1"
-	T_FAILED=$((T_FAILED + 1))
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -20
-	return 0
+	t_fail "$@"
 }
 
 # load_start NAME PORT [LOAD_ARGS...]: load.py in the background until
@@ -182,7 +244,12 @@ start_cmd() {
 	fi
 }
 
+# t_exit: the end of a script; a count that differs from the plan fails.
 t_exit() {
+	if [ -n "$T_PLAN" ] && [ "$T_N" -ne "$T_PLAN" ]; then
+		echo "# plan $T_PLAN, ran $T_N"
+		exit 1
+	fi
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
 }

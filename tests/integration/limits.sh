@@ -3,6 +3,7 @@
 # Connection caps: max_conns pauses accepting and resumes; running out of
 # file descriptors (EMFILE) backs off instead of spinning, and recovers.
 . "$(dirname "$0")/lib.sh"
+plan 7
 
 mkdir "$T_DIR/www"
 echo hello >"$T_DIR/www/index.html"

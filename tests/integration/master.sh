@@ -7,6 +7,7 @@
 # Every server has its own pid file and error log in $T_DIR and a free
 # port of 127.0.0.1; every wait is a poll with a deadline.
 . "$(dirname "$0")/lib.sh"
+plan 81
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www

@@ -7,6 +7,7 @@
 # The server runs from a copy, $T_DIR/bin/fenix, that the cases replace;
 # $FENIX itself is never touched.  Every server has its own pid file.
 . "$(dirname "$0")/lib.sh"
+plan 105
 optional APPLET_UPGRADE
 optional APPLET_STATUS
 
