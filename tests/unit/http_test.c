@@ -232,6 +232,7 @@ golden(const char *dir)
 	qsort(names, nnames, sizeof(names[0]), cmp_names);
 
 	for (i = 0; i < nnames; i++) {
+		T_CASE_BEGIN();
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		in = read_file(path, &len);
 		snprintf(path, sizeof(path), "%s/%.*s.out", dir,
@@ -267,6 +268,7 @@ golden(const char *dir)
 			    again.buf, got.buf);
 		}
 next:
+		T_CASE_END();
 		free(in);
 		free(want);
 		free(names[i]);
@@ -442,6 +444,7 @@ body_case(const char *name, const char *in, size_t len, int chunked,
 	long	split;
 	int	rc, st;
 
+	T_CASE_BEGIN();
 	for (split = -1; split < (long)len; split++) {
 		rc = body_run(in, len, chunked, cl, max, split, &used, &st);
 		CHECKF(rc == want_rc && (rc == FX_ERROR ?
@@ -449,6 +452,7 @@ body_case(const char *name, const char *in, size_t len, int chunked,
 		    "%s (split %ld): rc %d status %d used %zu", name, split,
 		    rc, st, used);
 	}
+	T_CASE_END();
 }
 
 /* str is the body then tail bytes of what follows it. */
