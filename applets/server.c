@@ -131,6 +131,7 @@ server_main(int argc, char **argv)
 	if (test) {
 		fx_eprintf("fenix server: configuration %s is ok\n",
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
+		fx_conf_free(&c);
 		return FX_EXIT_OK;
 	}
 	/*
