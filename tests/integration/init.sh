@@ -26,10 +26,7 @@ C_ROLLBACK="rollback as PID 1 (new binary exits 1)"
 C_SUBREAPER="-s without a namespace: init above the master, upgrade keeps it"
 
 skip_all() {
-	for c in "$C_SERVES" "$C_PID1" "$C_ORPHANS" "$C_TERM" "$C_QUIT" \
-	    "$C_DELAY" "$C_KILL" "$C_UPGRADE" "$C_ROLLBACK" "$C_SUBREAPER"; do
-		t_skip "$c" "$1"
-	done
+	t_skip_rest "$1"
 	exit 0
 }
 
@@ -66,8 +63,11 @@ descendants() {
 # ns_start NAME [SERVER_OPTIONS...]: fenix server as PID 1 of a new PID
 # namespace, its binary copied to $ns/bin/fenix, on a free port ($port).
 # Sets ns (its directory), upid (unshare's pid) and H (host pid of the
-# namespace's PID 1).
+# namespace's PID 1).  The cases up to the next ns_start are its block:
+# if it did not start, they FAIL with the reason.  Not in a $(...) or a
+# redirected subshell, which would lose that.
 ns_start() {
+	t_mended
 	ns=$T_DIR/$1 ns_name=$1
 	shift
 	mkdir -p "$ns/bin"
@@ -85,9 +85,9 @@ ns_start() {
 	fi
 	if [ -z "$H" ] || ! poll 5 curl -s -o /dev/null --max-time 1 \
 	    "http://127.0.0.1:$port/"; then
-		echo "FAIL: fenix as PID 1 ($ns_name) did not start"
 		sed 's/^/    /' "$ns/init.log" "$ns/err" 2>/dev/null
-		exit 1
+		t_broken "fenix as PID 1 ($ns_name) did not start"
+		return 1
 	fi
 	poll 5 test -s "$ns/pid"
 }
@@ -311,7 +311,6 @@ exit 137
 # with 0 with no timeout in the logs, and load.py see only refusals
 # (after the port closed), never a request broken mid-way.
 drain() {
-	ns_start "$2"
 	load_start d
 	rm -f "$ns/slow-ready" "$ns/mark"
 	start_bg python3 "$T_DIR/slow.py" "$port" /big.bin "$W/big.bin" \
@@ -349,6 +348,7 @@ drain() {
 # drain_cases SIG NAME: the four checks of drain's report.
 drain_cases() {
 	d_out=$T_DIR/$2.out
+	ns_start "$2"
 	drain "$1" "$2" >"$d_out" 2>&1
 	d_c="$1 to PID 1 under load (8 keep-alive connections)"
 	t_case "$d_c: the namespace ends with exit status 0" \
@@ -369,7 +369,6 @@ drain_cases QUIT quit
 
 # ----------------------------------------------------------------- -D 2
 delay() {
-	ns_start delay -D 2
 	t0=$(now_ms)
 	kill -TERM "$H"
 	late=0 bad=0
@@ -390,6 +389,7 @@ delay() {
 	    echo "ended after $t ms"
 	grep -c "TERM: draining in 2000 ms" "$ns/init.log"
 }
+ns_start delay -D 2
 delay >"$T_DIR/delay.out" 2>&1
 t_case "$C_DELAY" 'cat "$T_DIR/delay.out"' "answered until 1.5 s: yes
 exit 0

@@ -191,13 +191,23 @@ answers() {
 	    "http://127.0.0.1:$1${2:-/}")" = 200 ]
 }
 
+# refused PORT: a connection to it is refused (curl's exit 7), which an
+# empty answer or a time-out is not.
+refused() {
+	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/"
+	[ $? -eq 7 ]
+}
+
 # grep_file PATTERN FILE: for poll.
 grep_file() {
 	grep -q -- "$1" "$2" 2>/dev/null
 }
 
-fail_note() {
-	t_fail "$@"
+# t_note TEXT [FILE]: a diagnostic (not a case): "# TEXT" and FILE's tail.
+t_note() {
+	echo "# $1"
+	[ -n "${2:-}" ] && [ -f "$2" ] && tail -20 "$2" | sed 's/^/#    /'
+	return 0
 }
 
 # load_start NAME PORT [LOAD_ARGS...]: load.py in the background until
@@ -236,10 +246,11 @@ start_cmd() {
 	shift
 	pidf=$T_DIR/$s_name.pid
 	errf=$T_DIR/$s_name.err
+	master=
 	start_bg "$@" </dev/null
 	master=$T_LAST
 	if ! poll 10 pidfile_is "$pidf" "$master"; then
-		fail_note "server $s_name did not write its pid file" "$errf"
+		t_note "server $s_name did not write its pid file" "$errf"
 		return 1
 	fi
 }

@@ -62,7 +62,7 @@ serve() {
 	start_cmd "$s_n" "$BIN" server -l "127.0.0.1:$port" -r "$W" \
 	    -p "$T_DIR/$s_n.pid" -e "$T_DIR/$s_n.err" "$@" || return 1
 	if ! poll 5 answers "$port"; then
-		fail_note "server $s_n does not answer" "$errf"
+		t_note "server $s_n does not answer" "$errf"
 		return 1
 	fi
 }
@@ -164,137 +164,141 @@ EOF
 # file: it must not reach the new master.
 port2=$(free_port)
 : >"$T_DIR/leak-marker"
-if serve hand -w 2 -l "127.0.0.1:$port2" 3<"$T_DIR/leak-marker"; then
-	old=$master
-	ows=$(kids "$old")
-	t_ok "the old master has the marker open (the check means something)" \
-	    '[ "$(readlink "/proc/$old/fd/3")" = "$T_DIR/leak-marker" ]'
-	kill -USR2 "$old"
-	t_ok "USR2: the pid file names a new master" \
-	    'poll 10 new_pid "$pidf" "$old"'
-	new=$(cat "$pidf")
-	T_PIDS="$T_PIDS $new"
-	t_case "USR2: PIDFILE.oldbin holds the old pid" 'cat "$pidf.oldbin"' \
-	    "$old"
-	t_case "USR2: the new master is the old one's child" \
-	    'awk "/^PPid:/{print \$2}" "/proc/$new/status"' "$old"
-	t_ok "USR2: the new master has FENIX_GENERATION=2 in its environ" \
-	    'tr "\0" "\n" <"/proc/$new/environ" | grep -qx FENIX_GENERATION=2'
-	# /proc/PID/environ is the block execve gave: it has the NGINX that
-	# the old master passed; each fd it names is a socket of the new one.
-	t_ok "USR2: NGINX in the new master's exec environment names sockets" \
-	    'v=$(tr "\0" "\n" <"/proc/$new/environ" | sed -n "s/^NGINX=//p")
-	    [ -n "$v" ] && for fd in $(echo "$v" | tr ";:" "  "); do
-		case $(readlink "/proc/$new/fd/$fd") in
-		socket:*) ;; *) exit 1 ;; esac; done'
-	t_ok "USR2: the new master's workers are up" \
-	    'poll 5 nkids_is "$new" 2'
-	t_ok "no fd of the old master leaks into the new one" \
-	    'for f in /proc/$new/fd/*; do
-		[ "$(readlink "$f")" != "$T_DIR/leak-marker" ] ||
-		    { echo "${f##*/} -> the marker"; exit 1; }
-	    done'
-	python3 "$T_DIR/fdcheck.py" "$old" "$new" >"$T_DIR/fdcheck.out" 2>&1
-	fdrc=$?
-	if [ $fdrc -eq 2 ]; then
-		t_skip "every fd of the new master: 0-2, a listener or its own" \
-		    "$(cat "$T_DIR/fdcheck.out")"
-	else
-		t_ok "every fd of the new master: 0-2, a listener or its own" \
-		    'cat "$T_DIR/fdcheck.out"; [ $fdrc -eq 0 ]'
-	fi
+serve hand -w 2 -l "127.0.0.1:$port2" 3<"$T_DIR/leak-marker" ||
+    t_broken "server hand did not start"
+old=$master
+ows=$(kids "$old")
+t_ok "the old master has the marker open (the check means something)" \
+    '[ "$(readlink "/proc/$old/fd/3")" = "$T_DIR/leak-marker" ]'
+kill -USR2 "$old"
+t_ok "USR2: the pid file names a new master" \
+    'poll 10 new_pid "$pidf" "$old"'
+new=$(cat "$pidf")
+T_PIDS="$T_PIDS $new"
+t_case "USR2: PIDFILE.oldbin holds the old pid" 'cat "$pidf.oldbin"' \
+    "$old"
+t_case "USR2: the new master is the old one's child" \
+    'awk "/^PPid:/{print \$2}" "/proc/$new/status"' "$old"
+t_ok "USR2: the new master has FENIX_GENERATION=2 in its environ" \
+    'tr "\0" "\n" <"/proc/$new/environ" | grep -qx FENIX_GENERATION=2'
+# /proc/PID/environ is the block execve gave: it has the NGINX that
+# the old master passed; each fd it names is a socket of the new one.
+t_ok "USR2: NGINX in the new master's exec environment names sockets" \
+    'v=$(tr "\0" "\n" <"/proc/$new/environ" | sed -n "s/^NGINX=//p")
+    [ -n "$v" ] && for fd in $(echo "$v" | tr ";:" "  "); do
+	case $(readlink "/proc/$new/fd/$fd") in
+	socket:*) ;; *) exit 1 ;; esac; done'
+t_ok "USR2: the new master's workers are up" \
+    'poll 5 nkids_is "$new" 2'
+t_ok "no fd of the old master leaks into the new one" \
+    'for f in /proc/$new/fd/*; do
+	[ "$(readlink "$f")" != "$T_DIR/leak-marker" ] ||
+	    { echo "${f##*/} -> the marker"; exit 1; }
+    done'
+python3 "$T_DIR/fdcheck.py" "$old" "$new" >"$T_DIR/fdcheck.out" 2>&1
+fdrc=$?
+if [ $fdrc -eq 2 ]; then
+	t_skip "every fd of the new master: 0-2, a listener or its own" \
+	    "$(cat "$T_DIR/fdcheck.out")"
+else
+	t_ok "every fd of the new master: 0-2, a listener or its own" \
+	    'cat "$T_DIR/fdcheck.out"; [ $fdrc -eq 0 ]'
+fi
 
-	# While parked: status, a refused upgrade, a refused second USR2.
-	t_case "status during the upgrade: exit 0" \
-	    '"$FENIX" status -p "$pidf" >"$T_DIR/st.txt" 2>&1; echo $?' 0
-	t_ok "status text: upgrade in progress, both masters" \
-	    'cat "$T_DIR/st.txt"
-	    grep -q "upgrade in progress" "$T_DIR/st.txt" &&
-	    grep -q "^master: pid $new," "$T_DIR/st.txt" &&
-	    grep -q "^old master: pid $old," "$T_DIR/st.txt"'
-	t_case "status -j: upgrade.old_master is the old master" \
-	    '"$FENIX" status -p "$pidf" -j | python3 -c "import json, sys
+# While parked: status, a refused upgrade, a refused second USR2.
+t_case "status during the upgrade: exit 0" \
+    '"$FENIX" status -p "$pidf" >"$T_DIR/st.txt" 2>&1; echo $?' 0
+t_ok "status text: upgrade in progress, both masters" \
+    'cat "$T_DIR/st.txt"
+    grep -q "upgrade in progress" "$T_DIR/st.txt" &&
+    grep -q "^master: pid $new," "$T_DIR/st.txt" &&
+    grep -q "^old master: pid $old," "$T_DIR/st.txt"'
+t_case "status -j: upgrade.old_master is the old master" \
+    '"$FENIX" status -p "$pidf" -j | python3 -c "import json, sys
 j = json.load(sys.stdin)
 print(j[\"master\"][\"pid\"], j[\"upgrade\"][\"old_master\"][\"pid\"])"' \
-	    "$new $old"
-	upgrade -p "$pidf" -w 0
-	t_case "fenix upgrade during a parked upgrade: exit 20" \
-	    'echo $up_rc' 20
-	t_case "... and changes nothing" \
-	    'cat "$pidf" "$pidf.oldbin"' "$new
+    "$new $old"
+upgrade -p "$pidf" -w 0
+t_case "fenix upgrade during a parked upgrade: exit 20" \
+    'echo $up_rc' 20
+t_case "... and changes nothing" \
+    'cat "$pidf" "$pidf.oldbin"' "$new
 $old"
-	before=$(kids "$old")
-	kill -USR2 "$old"
-	t_ok "a second USR2 to the old master: \"USR2 refused\" logged" \
-	    'poll 5 grep_file "USR2 refused" "$errf"'
-	t_case "... the old master's children unchanged (no third master)" \
-	    'kids "$old"' "$before"
-	t_case "... the pid files unchanged" 'cat "$pidf" "$pidf.oldbin"' \
-	    "$new
+before=$(kids "$old")
+kill -USR2 "$old"
+t_ok "a second USR2 to the old master: \"USR2 refused\" logged" \
+    'poll 5 grep_file "USR2 refused" "$errf"'
+t_case "... the old master's children unchanged (no third master)" \
+    'kids "$old"' "$before"
+t_case "... the pid files unchanged" 'cat "$pidf" "$pidf.oldbin"' \
+    "$new
 $old"
 
-	# Finish by hand: WINCH, QUIT.
-	kill -WINCH "$old"
-	t_ok "WINCH: the old workers go" 'poll 10 all_gone $ows'
-	t_case "WINCH: the old master keeps only the new master as child" \
-	    'kids "$old"' "$new"
-	t_ok "WINCH: the new generation answers on both ports" \
-	    'answers "$port" && answers "$port2"'
-	kill -QUIT "$old"
-	t_ok "QUIT: the old master exits" 'poll 10 gone "$old"'
-	wait "$old"
-	t_case "QUIT: the old master's exit status is 0" 'echo $?' 0
-	t_ok "the new master serves alone, on both ports" \
-	    'answers "$port" && answers "$port2"'
-	t_case "the pid file names the new master; .oldbin is gone" \
-	    'cat "$pidf"; ls "$pidf.oldbin" 2>/dev/null' "$new"
-	master=$new
-fi
+# Finish by hand: WINCH, QUIT.
+kill -WINCH "$old"
+t_ok "WINCH: the old workers go" 'poll 10 all_gone $ows'
+t_case "WINCH: the old master keeps only the new master as child" \
+    'kids "$old"' "$new"
+t_ok "WINCH: the new generation answers on both ports" \
+    'answers "$port" && answers "$port2"'
+kill -QUIT "$old"
+t_ok "QUIT: the old master exits" 'poll 10 gone "$old"'
+wait "$old"
+old_rc=$?
+t_case "QUIT: the old master's exit status is 0" 'echo $old_rc' 0
+t_ok "the new master serves alone, on both ports" \
+    'answers "$port" && answers "$port2"'
+t_case "the pid file names the new master; .oldbin is gone" \
+    'cat "$pidf"; ls "$pidf.oldbin" 2>/dev/null' "$new"
+master=$new
+t_mended
 
 # ------------------------------------------------ rollback by hand
-if [ -n "${new:-}" ] && alive "$new"; then
-	m=$new
-	mws=$(kids "$m")
-	fake exit1 'exit 1'
-	cp "$T_DIR/exit1" "$BIN.tmp" && mv -f "$BIN.tmp" "$BIN"
-	load_start rbhand "$port" --conns 16
-	kill -USR2 "$m"
-	t_ok "rollback by hand: the new master failed (logged)" \
-	    'poll 10 grep_file "new master .* exited with 1: rolling back" "$errf"'
-	t_ok "rollback by hand: the pid file names the old master again, no .oldbin" \
-	    'poll 10 rolled_back "$pidf" "$m"'
-	t_case "rollback by hand: the same workers serve on" 'kids "$m"' "$mws"
-	load_stop rbhand
-	t_ok "rollback by hand: the port answered throughout (failed 0)" \
-	    'load_ok rbhand'
-	restore_bin
-fi
+[ -n "${new:-}" ] && alive "$new" ||
+    t_broken "setup failed: [ -n '${new:-}' ] && alive '$new'"
+m=$new
+mws=$(kids "$m")
+fake exit1 'exit 1'
+cp "$T_DIR/exit1" "$BIN.tmp" && mv -f "$BIN.tmp" "$BIN"
+load_start rbhand "$port" --conns 16
+kill -USR2 "$m"
+t_ok "rollback by hand: the new master failed (logged)" \
+    'poll 10 grep_file "new master .* exited with 1: rolling back" "$errf"'
+t_ok "rollback by hand: the pid file names the old master again, no .oldbin" \
+    'poll 10 rolled_back "$pidf" "$m"'
+t_case "rollback by hand: the same workers serve on" 'kids "$m"' "$mws"
+load_stop rbhand
+t_ok "rollback by hand: the port answered throughout (failed 0)" \
+    'load_ok rbhand'
+restore_bin
+t_mended
 
 # ------------------------------------------------ fenix upgrade
-if [ -n "${new:-}" ] && alive "$new"; then
-	m=$new
-	g=$(gen "$m")
-	cp "$FENIX" "$T_DIR/new/fenix"
-	printf 'not the same bytes\n' >>"$T_DIR/new/fenix"	# still runs
-	upgrade -p "$pidf" -w 0 -b "$T_DIR/new/fenix"
-	t_case "fenix upgrade -b NEW: exit 0" \
-	    'echo $up_rc; [ $up_rc -eq 0 ] || cat "$T_DIR/up.err"' 0
-	adopt "$pidf"
-	n=$(cat "$pidf")
-	t_ok "fenix upgrade: the old master is gone" 'poll 5 gone "$m"'
-	t_ok "fenix upgrade: the pid file names the new master" \
-	    '[ "$n" != "$m" ] && alive "$n"'
-	t_case "fenix upgrade: the generation increments" 'gen "$n"' $((g + 1))
-	t_case "fenix upgrade: the new master runs the installed path" \
-	    'readlink "/proc/$n/exe"' "$BIN"
-	t_ok "fenix upgrade: the installed binary is NEW" \
-	    'cmp "$BIN" "$T_DIR/new/fenix"'
-	t_ok "fenix upgrade: PATH.old is the previous binary" \
-	    'cmp "$BIN.old" "$FENIX"'
-	t_ok "fenix upgrade: no .oldbin left" '[ ! -e "$pidf.oldbin" ]'
-	t_ok "fenix upgrade: the new generation answers" 'answers "$port"'
-	restore_bin
-fi
+[ -n "${new:-}" ] && alive "$new" ||
+    t_broken "setup failed: [ -n '${new:-}' ] && alive '$new'"
+m=$new
+g=$(gen "$m")
+cp "$FENIX" "$T_DIR/new/fenix"
+printf 'not the same bytes\n' >>"$T_DIR/new/fenix"	# still runs
+upgrade -p "$pidf" -w 0 -b "$T_DIR/new/fenix"
+t_case "fenix upgrade -b NEW: exit 0" \
+    'echo $up_rc; [ $up_rc -eq 0 ] || cat "$T_DIR/up.err"' 0
+adopt "$pidf"
+n=$(cat "$pidf")
+t_ok "fenix upgrade: the old master is gone" 'poll 5 gone "$m"'
+t_ok "fenix upgrade: the pid file names the new master" \
+    '[ "$n" != "$m" ] && alive "$n"'
+t_case "fenix upgrade: the generation increments" 'gen "$n"' $((g + 1))
+t_case "fenix upgrade: the new master runs the installed path" \
+    'readlink "/proc/$n/exe"' "$BIN"
+t_ok "fenix upgrade: the installed binary is NEW" \
+    'cmp "$BIN" "$T_DIR/new/fenix"'
+t_ok "fenix upgrade: PATH.old is the previous binary" \
+    'cmp "$BIN.old" "$FENIX"'
+t_ok "fenix upgrade: no .oldbin left" '[ ! -e "$pidf.oldbin" ]'
+t_ok "fenix upgrade: the new generation answers" 'answers "$port"'
+restore_bin
+t_mended
 
 # ------------------------------------------------ upgrades under load
 # rounds N: N `fenix upgrade -w 0` back to back; prints the failures.
@@ -315,10 +319,8 @@ rounds() {
 
 for mode in keepalive close; do
 	m=$(cat "$pidf" 2>/dev/null)
-	if [ -z "$m" ] || ! alive "$m"; then
-		fail_note "upgrades under load ($mode): no server"
-		continue
-	fi
+	[ -n "$m" ] && alive "$m" ||
+	    t_broken "upgrades under load ($mode): no server"
 	g=$(gen "$m")
 	if [ $mode = close ]; then
 		load_start "ul$mode" "$port" --conns 16 --close
@@ -337,6 +339,7 @@ for mode in keepalive close; do
 	    'poll 5 nkids_is "$n" 2
 	    o=$(ours); f=$(family "$n"); echo "ours: $o"; echo "master: $f"
 	    [ "$o" = "$f" ]'
+	t_mended
 done
 
 # ------------------------------------------------ rollbacks under load
@@ -347,12 +350,10 @@ rollback_case() {
 	rc_id=rb$(printf '%s' "$1" | tr -c 'a-z0-9' _)
 	shift 4
 	m=$(cat "$pidf" 2>/dev/null)
-	if [ -z "$m" ] || ! alive "$m"; then
-		fail_note "rollback ($rc_name): no server"
-		return
-	fi
+	[ -n "$m" ] && alive "$m" || t_broken "rollback ($rc_name): no server"
 	mws=$(kids "$m")
 	load_start "$rc_id" "$port" --conns 16
+	rc_log=$(wc -l <"$errf")
 	upgrade -p "$pidf" -w 0 -b "$rc_fake" "$@"
 	t_case "rollback ($rc_name): exit $rc_code" \
 	    'echo $up_rc; [ $up_rc -eq $rc_code ] || cat "$T_DIR/up.err"' \
@@ -362,8 +363,11 @@ rollback_case() {
 	t_ok "rollback ($rc_name): the pid file names the old master, no .oldbin" \
 	    'poll 5 rolled_back "$pidf" "$m"'
 	stray=$(kids "$m" | grep -vx "$(printf '%s\n' $mws)")
-	t_ok "rollback ($rc_name): the new process is stopped" \
-	    'poll 5 all_gone $stray; echo "left: $stray"; all_gone $stray'
+	# The old master logs the new one's pid when it reaps it.
+	t_ok "rollback ($rc_name): the new process is stopped, reaped" \
+	    'poll 5 all_gone $stray; echo "left: $stray"; all_gone $stray &&
+	    poll 5 grep_new_master "$errf" "$rc_log" &&
+	    gone "$(grep_new_master "$errf" "$rc_log")"'
 	for s in $stray; do	# started by our server: ours to stop
 		alive "$s" && kill -KILL "$s"
 	done
@@ -373,6 +377,14 @@ rollback_case() {
 	load_stop "$rc_id"
 	t_ok "rollback ($rc_name): failed 0 under load" 'load_ok "$rc_id"'
 	restore_bin
+	t_mended
+}
+
+# grep_new_master ERRF LINES: the pid of the new master that the old
+# one logged as exited after line LINES of ERRF (fails if none).
+grep_new_master() {
+	tail -n "+$(($2 + 1))" "$1" |
+	    sed -n 's/.*new master \([0-9][0-9]*\) .*/\1/p' | tail -1 | grep .
 }
 
 fake exit1 'exit 1'
@@ -387,46 +399,48 @@ rollback_case "hangs, -t 1" "$T_DIR/hang" 11 "ready failed" -t 1
 
 # Not executable: refused before anything happens.
 m=$(cat "$pidf" 2>/dev/null)
-if [ -n "$m" ] && alive "$m"; then
-	printf '#!/bin/sh\nexit 0\n' >"$T_DIR/noexec"
-	chmod 644 "$T_DIR/noexec"
-	mws=$(kids "$m")
-	load_start rbnoexec "$port" --conns 16
-	upgrade -p "$pidf" -w 0 -b "$T_DIR/noexec"
-	load_stop rbnoexec
-	t_case "-b a non-executable file: exit 22" 'echo $up_rc' 22
-	t_ok "... the installed binary is unchanged" 'cmp "$BIN" "$FENIX"'
-	t_case "... the same master and workers, no .oldbin" \
-	    'cat "$pidf"; kids "$m"; ls "$pidf.oldbin" 2>/dev/null' \
-	    "$m
+[ -n "$m" ] && alive "$m" ||
+    t_broken "setup failed: [ -n '$m' ] && alive '$m'"
+printf '#!/bin/sh\nexit 0\n' >"$T_DIR/noexec"
+chmod 644 "$T_DIR/noexec"
+mws=$(kids "$m")
+load_start rbnoexec "$port" --conns 16
+upgrade -p "$pidf" -w 0 -b "$T_DIR/noexec"
+load_stop rbnoexec
+t_case "-b a non-executable file: exit 22" 'echo $up_rc' 22
+t_ok "... the installed binary is unchanged" 'cmp "$BIN" "$FENIX"'
+t_case "... the same master and workers, no .oldbin" \
+    'cat "$pidf"; kids "$m"; ls "$pidf.oldbin" 2>/dev/null' \
+    "$m
 $mws"
-	t_ok "... failed 0 under load" 'load_ok rbnoexec'
-fi
+t_ok "... failed 0 under load" 'load_ok rbnoexec'
+t_mended
 
 # ------------------------------------------------ status
 m=$(cat "$pidf" 2>/dev/null)
-if [ -n "$m" ] && alive "$m"; then
-	t_case "status: exit 0 when running" \
-	    '"$FENIX" status -p "$pidf" >/dev/null 2>&1; echo $?' 0
-	t_ok "status -j is valid JSON" \
-	    '"$FENIX" status -p "$pidf" -j | python3 -m json.tool'
-	t_case "status -j: master pid, generation, listening, workers" \
-	    '"$FENIX" status -p "$pidf" -j | python3 -c "import json, sys
+[ -n "$m" ] && alive "$m" ||
+    t_broken "setup failed: [ -n '$m' ] && alive '$m'"
+t_case "status: exit 0 when running" \
+    '"$FENIX" status -p "$pidf" >/dev/null 2>&1; echo $?' 0
+t_ok "status -j is valid JSON" \
+    '"$FENIX" status -p "$pidf" -j | python3 -m json.tool'
+t_case "status -j: master pid, generation, listening, workers" \
+    '"$FENIX" status -p "$pidf" -j | python3 -c "import json, sys
 j = json.load(sys.stdin)
 m = j[\"master\"]
 print(m[\"pid\"], m[\"generation\"], \"127.0.0.1:$port\" in m[\"listening\"],
       \"127.0.0.1:$port2\" in m[\"listening\"], \" \".join(map(str, sorted(m[\"workers\"]))), j[\"upgrade\"])"' \
-	    "$m $(gen "$m") True True $(kids "$m" | tr '\n' ' ' | sed 's/ $//') None"
-	t_case "status -q: nothing printed, exit 0" \
-	    '"$FENIX" status -p "$pidf" -q 2>&1; echo $?' 0
-	t_case "status -u a healthy URL: exit 0" \
-	    '"$FENIX" status -p "$pidf" -q -u "http://127.0.0.1:$port/"; echo $?' 0
-	t_case "status -u a 404 path: exit 1" \
-	    '"$FENIX" status -p "$pidf" -q -u "http://127.0.0.1:$port/no-such-file"; echo $?' 1
-	stop "$pidf"
-	t_case "status after the server stopped: exit 3" \
-	    '"$FENIX" status -p "$pidf" -q; echo $?' 3
-fi
+    "$m $(gen "$m") True True $(kids "$m" | tr '\n' ' ' | sed 's/ $//') None"
+t_case "status -q: nothing printed, exit 0" \
+    '"$FENIX" status -p "$pidf" -q 2>&1; echo $?' 0
+t_case "status -u a healthy URL: exit 0" \
+    '"$FENIX" status -p "$pidf" -q -u "http://127.0.0.1:$port/"; echo $?' 0
+t_case "status -u a 404 path: exit 1" \
+    '"$FENIX" status -p "$pidf" -q -u "http://127.0.0.1:$port/no-such-file"; echo $?' 1
+stop "$pidf"
+t_case "status after the server stopped: exit 3" \
+    '"$FENIX" status -p "$pidf" -q; echo $?' 3
+t_mended
 t_case "status with no pid file: exit 3" \
     '"$FENIX" status -p "$T_DIR/none.pid" >/dev/null 2>&1; echo $?' 3
 sh -c 'exit 0' &
@@ -447,38 +461,39 @@ t_case "fenix upgrade with no pid file: exit 21" 'echo $up_rc' 21
 # ------------------------------------------------ argv[0] from PATH
 ln -s "$BIN" "$T_DIR/path/server"
 port=$(free_port)
-if start_cmd sym env PATH="$T_DIR/path:$PATH" server -l "127.0.0.1:$port" \
+start_cmd sym env PATH="$T_DIR/path:$PATH" server -l "127.0.0.1:$port" \
     -r "$W" -w 1 -p "$T_DIR/sym.pid" -e "$T_DIR/sym.err" &&
-    poll 5 answers "$port"; then
-	t_case "started as \"server\" from PATH (argv[0] has no /)" \
-	    'tr "\0" " " <"/proc/$master/cmdline" | cut -d" " -f1' server
-	upgrade -p "$pidf" -w 0
-	adopt "$pidf"
-	t_case "fenix upgrade of a server started through PATH: exit 0" \
-	    'echo $up_rc; [ $up_rc -eq 0 ] || cat "$T_DIR/up.err"' 0
-	t_ok "... the new master serves" \
-	    'n=$(cat "$pidf"); [ "$n" != "$master" ] && alive "$n" &&
-	    answers "$port"'
-	stop "$pidf"
-fi
+    poll 5 answers "$port" || t_broken "server sym did not start"
+t_case "started as \"server\" from PATH (argv[0] has no /)" \
+    'tr "\0" " " <"/proc/$master/cmdline" | cut -d" " -f1' server
+upgrade -p "$pidf" -w 0
+adopt "$pidf"
+t_case "fenix upgrade of a server started through PATH: exit 0" \
+    'echo $up_rc; [ $up_rc -eq 0 ] || cat "$T_DIR/up.err"' 0
+t_ok "... the new master serves" \
+    'n=$(cat "$pidf"); [ "$n" != "$master" ] && alive "$n" &&
+    answers "$port"'
+stop "$pidf"
+t_mended
 
 # ------------------------------------------------ socket activation
 if ! command -v systemd-socket-activate >/dev/null 2>&1; then
-	t_skip "socket activation" "no systemd-socket-activate (Debian package systemd)"
-else
-	port=$(free_port)
-	pidf=$T_DIR/sa.pid
-	start_bg systemd-socket-activate -l "127.0.0.1:$port" "$BIN" server \
-	    -l "127.0.0.1:$port" -r "$W" -w 1 -p "$pidf" -e "$T_DIR/sa.err" \
-	    </dev/null >/dev/null 2>"$T_DIR/sa.stderr"
-	t_ok "socket activation: GET answers 200" 'poll 10 answers "$port"'
-	adopt "$pidf"
-	# (where the early log line goes is the NGINX cases' business)
-	t_ok "socket activation: the master adopted LISTEN_FDS fd 3" \
-	    'cat "$T_DIR/sa.err" "$T_DIR/sa.stderr" |
-	    grep -q "adopted 127.0.0.1:$port from LISTEN_FDS fd 3"'
-	stop "$pidf"
+	t_skipping "no systemd-socket-activate (Debian package systemd)"
 fi
+port=$(free_port)
+pidf=$T_DIR/sa.pid
+[ -z "$T_SKIPPING" ] &&
+    start_bg systemd-socket-activate -l "127.0.0.1:$port" "$BIN" server \
+    -l "127.0.0.1:$port" -r "$W" -w 1 -p "$pidf" -e "$T_DIR/sa.err" \
+    </dev/null >/dev/null 2>"$T_DIR/sa.stderr"
+t_ok "socket activation: GET answers 200" 'poll 10 answers "$port"'
+adopt "$pidf"
+# (where the early log line goes is the NGINX cases' business)
+t_ok "socket activation: the master adopted LISTEN_FDS fd 3" \
+    'cat "$T_DIR/sa.err" "$T_DIR/sa.stderr" |
+    grep -q "adopted 127.0.0.1:$port from LISTEN_FDS fd 3"'
+[ -z "$T_SKIPPING" ] && stop "$pidf"
+t_mended
 
 # ------------------------------------------------ bad NGINX values
 # launch.py KIND STDERR ARGS...: exec ARGS with NGINX set for KIND, fd 5
@@ -521,24 +536,25 @@ EOF
 nginx_case() {
 	port=$(free_port)
 	nk=$(printf '%s' "$1" | tr -c 'a-z0-9' _)
-	if start_cmd "ng$nk" python3 "$T_DIR/launch.py" "$1" "$T_DIR/ng$nk.stderr" \
+	start_cmd "ng$nk" python3 "$T_DIR/launch.py" "$1" "$T_DIR/ng$nk.stderr" \
 	    "$BIN" server \
 	    -l "127.0.0.1:$port" -r "$W" -w 1 -p "$T_DIR/ng$nk.pid" \
-	    -e "$T_DIR/ng$nk.err"; then
-		t_ok "NGINX=\"$1\": the server starts and serves" \
-		    'poll 5 answers "$port"'
-		if [ -n "$2" ]; then
-			pat=$2		# inside t_ok, $2 is t_ok's own argument
-			t_ok "NGINX=\"$1\": the error log (-e) names the bad entry" \
-			    'grep -q -- "$pat" "$errf" || {
-				echo "not in the error log $errf:"; cat "$errf"
-				echo "stderr of the server:"; cat "$T_DIR/ng$nk.stderr"
-				exit 1; }'
-		fi
-		t_ok "NGINX=\"$1\": the listener was bound, not adopted" \
-		    '! grep -q adopted "$errf"'
-		stop "$pidf"
+	    -e "$T_DIR/ng$nk.err" || t_broken "server ng$nk did not start"
+	t_ok "NGINX=\"$1\": the server starts and serves" \
+	    'poll 5 answers "$port"'
+	if [ -n "$2" ]; then
+		pat=$2		# inside t_ok, $2 is t_ok's own argument
+		t_ok "NGINX=\"$1\": the error log (-e) names the bad entry" \
+		    'grep -q -- "$pat" "$errf" || {
+			echo "not in the error log $errf:"; cat "$errf"
+			echo "stderr of the server:"; cat "$T_DIR/ng$nk.stderr"
+			exit 1; }'
 	fi
+	t_ok "NGINX=\"$1\": the listener was bound, not adopted" \
+	    'grep -q "listening on 127.0.0.1:$port" "$errf" &&
+	    ! grep -q adopted "$errf"'
+	stop "$pidf"
+	t_mended
 }
 
 nginx_case empty ""
