@@ -154,7 +154,11 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Parse digits at s[*i..n) into *v (no overflow past 2^62).  0 or -1. */
+/*
+ * Parse digits at s[*i..n) into *v.  A value past 2^62 saturates there:
+ * it is past the end of any file, so a first-pos is unsatisfiable (416,
+ * as nginx) and a last-pos or suffix means "to the end".  0 or -1.
+ */
 static int
 digits(const char *s, size_t n, size_t *i, long long *v)
 {
@@ -162,9 +166,10 @@ digits(const char *s, size_t n, size_t *i, long long *v)
 
 	*v = 0;
 	while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
-		if (*v > (1LL << 62) / 10)
-			return -1;
-		*v = *v * 10 + (s[*i] - '0');
+		if (*v >= (1LL << 62) / 10)
+			*v = 1LL << 62;
+		else
+			*v = *v * 10 + (s[*i] - '0');
 		(*i)++;
 	}
 	return *i > start ? 0 : -1;
@@ -202,8 +207,10 @@ fx_range_parse(const char *s, size_t n, long long size, long long *off,
 		i++;
 	if (i < n)			/* several ranges, or junk: 200 */
 		return FX_RANGE_NONE;
+	if (size == 0)			/* nothing to cut: 200, as nginx */
+		return FX_RANGE_NONE;
 	if (first == -1) {
-		if (last == 0 || size == 0)
+		if (last == 0)
 			return FX_RANGE_UNSAT;
 		*off = last >= size ? 0 : size - last;
 		*len = size - *off;

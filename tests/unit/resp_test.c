@@ -37,14 +37,22 @@ main(void)
 	CHECK(range("bytes=100-", 100, FX_RANGE_UNSAT, 0, 0));
 	CHECK(range("bytes=100-200", 100, FX_RANGE_UNSAT, 0, 0));
 	CHECK(range("bytes=-0", 100, FX_RANGE_UNSAT, 0, 0));
-	CHECK(range("bytes=0-", 0, FX_RANGE_UNSAT, 0, 0));
+	CHECK(range("bytes=0-", 0, FX_RANGE_NONE, 0, 0));
+	CHECK(range("bytes=-5", 0, FX_RANGE_NONE, 0, 0));
 	CHECK(range("bytes=5-4", 100, FX_RANGE_NONE, 0, 0));
 	CHECK(range("bytes=0-1,4-5", 100, FX_RANGE_NONE, 0, 0));
 	CHECK(range("bytes=a-b", 100, FX_RANGE_NONE, 0, 0));
 	CHECK(range("bytes=", 100, FX_RANGE_NONE, 0, 0));
 	CHECK(range("bytes=-", 100, FX_RANGE_NONE, 0, 0));
 	CHECK(range("items=0-1", 100, FX_RANGE_NONE, 0, 0));
-	CHECK(range("bytes=99999999999999999999-", 100, FX_RANGE_NONE, 0, 0));
+	CHECK(range("bytes=99999999999999999999-", 100, FX_RANGE_UNSAT, 0, 0));
+	CHECK(range("bytes=9223372036854775807-", 100, FX_RANGE_UNSAT, 0, 0));
+	CHECK(range("bytes=4611686018427387904-", 100, FX_RANGE_UNSAT, 0, 0));
+	CHECK(range("bytes=0-99999999999999999999", 100, FX_RANGE_OK, 0, 100));
+	CHECK(range("bytes=7-9223372036854775807", 100, FX_RANGE_OK, 7, 93));
+	CHECK(range("bytes=-99999999999999999999", 100, FX_RANGE_OK, 0, 100));
+	CHECK(range("bytes=99999999999999999999-99999999999999999999", 100,
+	    FX_RANGE_UNSAT, 0, 0));
 
 	CHECK(fx_etag_match("\"a-1\"", 5, "\"a-1\""));
 	CHECK(fx_etag_match("W/\"a-1\"", 7, "\"a-1\""));

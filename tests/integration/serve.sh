@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The answers to requests nginx answers otherwise, and those an attacker
+# crafts: redirects that must stay on this site, preconditions (If-Match,
+# If-Unmodified-Since, the three date formats), ranges past any file, and
+# the smaller differences from nginx (fragments, raw UTF-8, MIME types).
+# One server with one worker on a free port of 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$T_DIR/www
+
+raw() {
+	python3 "$HERE/raw.py" "$@"
+}
+
+# hget WRITEOUT PATH [CURL_ARGS...]: curl -w WRITEOUT, the body dropped.
+hget() {
+	h_w=$1 h_p=$2
+	shift 2
+	curl -s -o /dev/null --max-time 5 -w "$h_w" "$@" \
+	    "http://127.0.0.1:$port$h_p"
+}
+
+# bget PATH [CURL_ARGS...]: the body.
+bget() {
+	b_p=$1
+	shift
+	curl -s --max-time 5 "$@" "http://127.0.0.1:$port$b_p"
+}
+
+# talk [-H NAME]... REQ...: raw.py talk, one line per answer.
+talk() {
+	raw talk "$port" "$@" 2>&1
+}
+
+mkdir -p "$W/dir" "$W/.well-known"
+printf 'index\n' >"$W/dir/index.html"
+printf '0123456789' >"$W/digits.txt"
+: >"$W/empty.txt"
+
+port=$(free_port)
+start_cmd serve "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -e "$T_DIR/serve.err" -p "$T_DIR/serve.pid" ||
+    t_broken "the server did not start"
+if [ -z "$T_BROKEN" ] && ! poll 5 answers "$port" /digits.txt; then
+	fail_note "the server does not answer" "$T_DIR/serve.err"
+	t_broken "the server does not answer"
+fi
+
+# Ranges past any file: nginx 416, and a last-pos past it is the end.
+t_case "bytes=99999999999999999999-: 416" \
+    'hget "%{http_code} %header{content-range}" /digits.txt \
+    -H "Range: bytes=99999999999999999999-"' "416 bytes */10"
+t_case "bytes=9223372036854775807-: 416" \
+    'hget "%{http_code} %header{content-range}" /digits.txt \
+    -H "Range: bytes=9223372036854775807-"' "416 bytes */10"
+t_case "bytes=0-99999999999999999999: 206 to the end" \
+    'hget "%{http_code} %header{content-range} " /digits.txt \
+    -H "Range: bytes=0-99999999999999999999"
+    bget /digits.txt -H "Range: bytes=0-99999999999999999999"' \
+    "206 bytes 0-9/10 0123456789"
+t_case "bytes=-99999999999999999999: 206, the whole file" \
+    'hget "%{http_code} %header{content-range}" /digits.txt \
+    -H "Range: bytes=-99999999999999999999"' "206 bytes 0-9/10"
+t_case "an empty file with bytes=0-: 200, Content-Length: 0" \
+    'hget "%{http_code} %header{content-length} %{size_download}" \
+    /empty.txt -H "Range: bytes=0-"' "200 0 0"
+t_case "an empty file with bytes=-5: 200" \
+    'hget "%{http_code} %header{content-length}" /empty.txt \
+    -H "Range: bytes=-5"' "200 0"
+
+t_mended
+kill -TERM "$master" 2>/dev/null
+poll 10 gone "$master"
+t_exit
