@@ -10,7 +10,7 @@
 #include "config.h"
 #include "resp.h"
 
-#define LOCATION_MAX	700		/* longer redirect targets: 414 */
+#define LOCATION_MAX	700		/* longer Locations: on the heap */
 
 char fx_resp_date[32] = "Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -355,26 +355,82 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	r->len = len;
 }
 
-static void
-redirect(struct fx_resp *r, const struct fx_http_req *req, int ka10)
+/*
+ * Percent-encode s[0..n) for a Location: in a path (query 0) all but
+ * unreserved, sub-delims, ':', '@' and '/' (RFC 3986 3.3), so that '?',
+ * '#' and '%' of a decoded name stay in the path; in a query (as sent,
+ * no '#') only the bytes that are no VCHAR.
+ */
+static char *
+put_uri(char *p, const char *s, size_t n, int query)
 {
-	char loc[LOCATION_MAX + 32], *q = loc;
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	size_t i;
 
-	if (req->path.n + req->query.n > LOCATION_MAX) {
-		error_ka(r, 414, r->close, req->method == FX_M_HEAD, ka10,
-		    NULL, 0);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c > 0x20 && c < 0x7f && (query ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '&' && c <= ';') || c == '!' || c == '$' ||
+		    c == '=' || c == '@' || c == '_' || c == '~')) {
+			*p++ = (char)c;
+			continue;
+		}
+		*p++ = '%';
+		*p++ = hex[c >> 4];
+		*p++ = hex[c & 15];
+	}
+	return p;
+}
+
+/*
+ * 301 to path (decoded and normalised: it starts with one '/', never
+ * "//", so the Location cannot name another host) plus '/' and the
+ * query.  A Location too long for r->hdr goes with the whole answer in a
+ * malloc'd buffer.
+ */
+static void
+redirect(struct fx_resp *r, const struct fx_http_req *req, const char *path,
+    int ka10)
+{
+	char loc[LOCATION_MAX + 32], *q, *buf;
+	size_t pn = strlen(path), max = 3 * (pn + req->query.n) + 16;
+	int head = req->method == FX_M_HEAD;
+
+	if (max <= LOCATION_MAX + 32)
+		buf = NULL, q = loc;
+	else if ((buf = malloc(FX_RESP_HDR_MAX + max +
+	    sizeof(r->page))) != NULL)
+		q = buf;
+	else {
+		error_ka(r, 500, r->close, head, ka10, NULL, 0);
 		return;
 	}
 	q = PUTS(q, "Location: ");
-	q = put(q, req->path.p, req->path.n);
+	q = put_uri(q, path, pn, 0);
 	*q++ = '/';
 	if (req->query.n > 0) {
 		*q++ = '?';
-		q = put(q, req->query.p, req->query.n);
+		q = put_uri(q, req->query.p, req->query.n, 1);
 	}
 	q = PUTS(q, "\r\n");
-	error_ka(r, 301, r->close, req->method == FX_M_HEAD, ka10, loc,
-	    (size_t)(q - loc));
+	if (buf == NULL) {
+		error_ka(r, 301, r->close, head, ka10, loc, (size_t)(q - loc));
+		return;
+	}
+	/* The header block but its blank line, Location, the page. */
+	error_ka(r, 301, r->close, head, ka10, NULL, 0);
+	memmove(buf + r->hdr_len - 2, buf, (size_t)(q - buf));
+	memcpy(buf, r->hdr, r->hdr_len - 2);
+	q += r->hdr_len - 2;
+	q = PUTS(q, "\r\n");
+	if (r->mem != NULL)
+		q = put(q, r->mem, r->mem_len);
+	r->hdr_len = 0;
+	r->owned = buf;
+	r->mem = buf;
+	r->mem_len = (size_t)(q - buf);
 }
 
 static void
@@ -436,7 +492,7 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 		fx_file_put(f);
 		n = strlen(path);
 		if (path[n - 1] != '/') {
-			redirect(r, req, ka10);
+			redirect(r, req, path, ka10);
 			return;
 		}
 		memcpy(path + n, "index.html", 11);

@@ -6,7 +6,7 @@
 # the smaller differences from nginx (fragments, raw UTF-8, MIME types).
 # One server with one worker on a free port of 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 14
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -33,6 +33,14 @@ bget() {
 # talk [-H NAME]... REQ...: raw.py talk, one line per answer.
 talk() {
 	raw talk "$port" "$@" 2>&1
+}
+
+# get TARGET [-H NAME]...: a raw GET of TARGET as sent; the status and
+# the value of each header NAME ('-' if absent).
+get() {
+	g_t=$1
+	shift
+	talk "$@" "GET $g_t HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
 }
 
 mkdir -p "$W/dir" "$W/.well-known"
@@ -70,6 +78,26 @@ t_case "an empty file with bytes=0-: 200, Content-Length: 0" \
 t_case "an empty file with bytes=-5: 200" \
     'hget "%{http_code} %header{content-length}" /empty.txt \
     -H "Range: bytes=-5"' "200 0"
+
+# Redirects name this site: the Location is the normalised path.
+t_case "GET //dir: Location /dir/, not //dir/" \
+    'get //dir -H Location' "301 /dir/"
+t_case "GET //evil.example/../dir: Location /dir/" \
+    'get //evil.example/../dir -H Location' "301 /dir/"
+t_case "GET /./dir: Location /dir/" 'get /./dir -H Location' "301 /dir/"
+t_case "absolute-form http://x//dir: Location /dir/" \
+    'get http://x//dir -H Location' "301 /dir/"
+t_case "a name with %3F and %25 stays encoded in the Location" \
+    'mkdir -p "$W/q?%" && get /q%3F%25 -H Location' "301 /q%3F%25/"
+t_case "the query follows the Location as sent" \
+    'get "/dir?a=1&b=%2F" -H Location' "301 /dir/?a=1&b=%2F"
+longq=$(printf '%0800d' 0)
+t_case "a redirect with an 800-byte query: 301 (nginx), not 414" \
+    'hget "%{http_code} %{redirect_url}" "/dir?q=$longq"' \
+    "301 http://127.0.0.1:$port/dir/?q=$longq"
+t_case "HEAD of a redirect with an 800-byte query: 301, no body" \
+    'hget "%{http_code} %{size_download} %header{location}" \
+    "/dir?q=$longq" -I' "301 0 /dir/?q=$longq"
 
 t_mended
 kill -TERM "$master" 2>/dev/null
