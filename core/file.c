@@ -276,43 +276,78 @@ fx_http_date(time_t t, char *buf)
 	buf[24] = (char)('0' + tm.tm_sec % 10);
 }
 
+/*
+ * Match s[0..n) with a template: 'D' a digit, '_' a digit or a space,
+ * '@' the first of a month's three letters, other bytes themselves.
+ * The numbers go to v[] in order, a month as its index.  Returns how
+ * many, or -1.
+ */
 static int
-num2(const char *s)
+date_scan(const char *s, size_t n, const char *tpl, int *v)
 {
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+	size_t i;
+	int k = 0, m;
+
+	if (n != strlen(tpl))
 		return -1;
-	return (s[0] - '0') * 10 + s[1] - '0';
+	for (i = 0; i < n; i++) {
+		if (tpl[i] == '@') {
+			for (m = 0; m < 12; m++)
+				if (memcmp(s + i, months[m], 3) == 0)
+					break;
+			if (m == 12)
+				return -1;
+			v[k++] = m;
+			i += 2;
+		} else if (tpl[i] == 'D' || tpl[i] == '_') {
+			if (i == 0 || (tpl[i - 1] != 'D' && tpl[i - 1] != '_'))
+				v[k++] = 0;
+			if (tpl[i] == '_' && s[i] == ' ')
+				continue;
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			v[k - 1] = v[k - 1] * 10 + s[i] - '0';
+		} else if (s[i] != tpl[i])
+			return -1;
+	}
+	return k;
 }
 
 int
 fx_http_date_parse(const char *s, size_t n, time_t *t)
 {
 	struct tm tm;
-	int i, y1, y2;
+	size_t w;
+	int v[6], y;
 
-	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
-	if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
-	    s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
-	    memcmp(s + 25, " GMT", 4) != 0)
-		return -1;
+	/* The day name: checked for letters only, as nginx does. */
+	for (w = 0; w < n && ((s[w] | 0x20) >= 'a' && (s[w] | 0x20) <= 'z');
+	    w++)
+		;
 	memset(&tm, 0, sizeof(tm));
-	for (i = 0; i < 12; i++)
-		if (memcmp(s + 8, months[i], 3) == 0)
-			break;
-	if (i == 12)
+	if (w == 3 && date_scan(s + 3, n - 3, ", DD @   DDDD DD:DD:DD GMT",
+	    v) == 6) {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		tm.tm_mday = v[0], tm.tm_mon = v[1], y = v[2];
+	} else if (w >= 6 && w <= 9 && date_scan(s + w, n - w,
+	    ", DD-@  -DD DD:DD:DD GMT", v) == 6) {
+		/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT", 1970-2069 */
+		tm.tm_mday = v[0], tm.tm_mon = v[1];
+		y = v[2] + (v[2] < 70 ? 2000 : 1900);
+	} else if (w == 3 && date_scan(s + 3, n - 3,
+	    " @   _D DD:DD:DD DDDD", v) == 6) {
+		/* asctime: "Sun Nov  6 08:49:37 1994" */
+		tm.tm_mon = v[0], tm.tm_mday = v[1], y = v[5];
+		memmove(v + 3, v + 2, 3 * sizeof(v[0]));
+	} else
 		return -1;
-	tm.tm_mon = i;
-	tm.tm_mday = num2(s + 5);
-	y1 = num2(s + 12);
-	y2 = num2(s + 14);
-	tm.tm_hour = num2(s + 17);
-	tm.tm_min = num2(s + 20);
-	tm.tm_sec = num2(s + 23);
-	if (tm.tm_mday < 1 || tm.tm_mday > 31 || y1 < 0 || y2 < 0 ||
-	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return -1;
-	tm.tm_year = y1 * 100 + y2 - 1900;
+	tm.tm_year = y - 1900;
 	*t = (time_t)fx_timegm(&tm);
 	return 0;
 }

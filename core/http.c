@@ -63,7 +63,9 @@ enum {
 	F_CONTENT_LENGTH,
 	F_ACCEPT_ENCODING,
 	F_TRANSFER_ENCODING,
-	F_IF_MODIFIED_SINCE
+	F_IF_MODIFIED_SINCE,
+	F_IF_MATCH,
+	F_IF_UNMODIFIED_SINCE
 };
 
 /*
@@ -201,6 +203,8 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 		NAME("if-none-match", F_IF_NONE_MATCH);
 		NAME("if-modified-since", F_IF_MODIFIED_SINCE);
 		NAME("if-range", F_IF_RANGE);
+		NAME("if-match", F_IF_MATCH);
+		NAME("if-unmodified-since", F_IF_UNMODIFIED_SINCE);
 		break;
 	case 'r':
 		NAME("range", F_RANGE);
@@ -463,6 +467,21 @@ keep_first(struct fx_str *str, const unsigned char *v, const unsigned char *e)
 	}
 }
 
+/*
+ * A date field sent twice is a list, which no HTTP-date is: an empty
+ * value marks it present and invalid, to be ignored (RFC 9110 13.1.3).
+ */
+static void
+one_date(struct fx_str *str, const unsigned char *v, const unsigned char *e)
+{
+	if (str->p != NULL)
+		str->n = 0;
+	else {
+		str->p = (const char *)v;
+		str->n = e - v;
+	}
+}
+
 /* Act on the value v..e of a field we know. */
 static int
 field(struct fx_http_req *req, struct fields *f, int id,
@@ -510,7 +529,13 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		transfer_encoding(f, v, e);
 		break;
 	case F_IF_MODIFIED_SINCE:
-		keep_first(&req->if_modified_since, v, e);
+		one_date(&req->if_modified_since, v, e);
+		break;
+	case F_IF_MATCH:
+		keep_first(&req->if_match, v, e);
+		break;
+	case F_IF_UNMODIFIED_SINCE:
+		one_date(&req->if_unmodified_since, v, e);
 		break;
 	}
 	return (0);

@@ -226,9 +226,10 @@ fx_range_parse(const char *s, size_t n, long long size, long long *off,
 }
 
 int
-fx_etag_match(const char *s, size_t n, const char *etag)
+fx_etag_match(const char *s, size_t n, const char *etag, int weak)
 {
 	size_t i = 0, j, elen = strlen(etag);
+	int w;
 
 	while (i < n) {
 		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
@@ -237,7 +238,8 @@ fx_etag_match(const char *s, size_t n, const char *etag)
 			break;
 		if (s[i] == '*')
 			return 1;
-		if (n - i >= 2 && s[i] == 'W' && s[i + 1] == '/')
+		w = n - i >= 2 && s[i] == 'W' && s[i + 1] == '/';
+		if (w)
 			i += 2;
 		if (i >= n || s[i] != '"')
 			return 0;	/* malformed list: no match */
@@ -245,7 +247,8 @@ fx_etag_match(const char *s, size_t n, const char *etag)
 			;
 		if (j == n)
 			return 0;
-		if (j + 1 - i == elen && memcmp(s + i, etag, elen) == 0)
+		if ((weak || !w) && j + 1 - i == elen &&
+		    memcmp(s + i, etag, elen) == 0)
 			return 1;
 		i = j + 1;
 	}
@@ -266,8 +269,9 @@ if_range_holds(const struct fx_str *v, const struct fx_file *f)
 	return fx_http_date_parse(v->p, v->n, &t) == 0 && t == f->mtime;
 }
 
+/* The 304 carries the validators and Vary of its 200 (RFC 9110 15.4.5). */
 static void
-not_modified(struct fx_resp *r, const struct fx_file *f, int ka10)
+not_modified(struct fx_resp *r, const struct fx_file *f, int vary, int ka10)
 {
 	char *p;
 
@@ -277,7 +281,41 @@ not_modified(struct fx_resp *r, const struct fx_file *f, int ka10)
 	p = PUTS(p, "\r\nLast-Modified: ");
 	p = put_str(p, f->lastmod);
 	p = PUTS(p, "\r\n");
+	if (vary)
+		p = PUTS(p, "Vary: Accept-Encoding\r\n");
 	finish(r, p, ka10);
+}
+
+/* A date field as sent: 1 if valid (into *t), 0 if absent or invalid. */
+static int
+date_field(const struct fx_str *v, time_t *t)
+{
+	return v->p != NULL && fx_http_date_parse(v->p, v->n, t) == 0;
+}
+
+/*
+ * The preconditions of RFC 9110 13.2.2 for a GET or HEAD of f: 412, 304,
+ * or 0 to go on to the Range.
+ */
+static int
+preconditions(const struct fx_http_req *req, const struct fx_file *f)
+{
+	time_t t;
+
+	if (req->if_match.p != NULL) {
+		if (!fx_etag_match(req->if_match.p, req->if_match.n, f->etag,
+		    0))
+			return 412;
+	} else if (date_field(&req->if_unmodified_since, &t) &&
+	    f->mtime > t)
+		return 412;
+	if (req->if_none_match.p != NULL) {
+		if (fx_etag_match(req->if_none_match.p, req->if_none_match.n,
+		    f->etag, 1))
+			return 304;
+	} else if (date_field(&req->if_modified_since, &t) && f->mtime <= t)
+		return 304;
+	return 0;
 }
 
 static void
@@ -287,20 +325,14 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	long long off = 0, len = f->size;
 	int range = FX_RANGE_NONE, head = req->method == FX_M_HEAD;
 	char *p;
-	time_t ims;
 
-	/* RFC 9110 13.2.2: If-None-Match, else If-Modified-Since. */
-	if (req->if_none_match.p != NULL) {
-		if (fx_etag_match(req->if_none_match.p, req->if_none_match.n,
-		    f->etag)) {
-			not_modified(r, f, ka10);
-			fx_file_put(f);
-			return;
-		}
-	} else if (req->if_modified_since.p != NULL &&
-	    fx_http_date_parse(req->if_modified_since.p,
-	    req->if_modified_since.n, &ims) == 0 && f->mtime <= ims) {
-		not_modified(r, f, ka10);
+	switch (preconditions(req, f)) {
+	case 412:
+		error_ka(r, 412, r->close, head, ka10, NULL, 0);
+		fx_file_put(f);
+		return;
+	case 304:
+		not_modified(r, f, vary, ka10);
 		fx_file_put(f);
 		return;
 	}

@@ -6,7 +6,7 @@
 # the smaller differences from nginx (fragments, raw UTF-8, MIME types).
 # One server with one worker on a free port of 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 32
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -47,6 +47,15 @@ mkdir -p "$W/dir" "$W/.well-known"
 printf 'index\n' >"$W/dir/index.html"
 printf '0123456789' >"$W/digits.txt"
 : >"$W/empty.txt"
+# A file of a known age (Sun, 06 Nov 1994 08:49:37 GMT) with a .gz beside.
+printf 'abcdefghij' >"$W/old.txt"
+printf 'not really gzip' >"$W/old.txt.gz"
+touch -d @784111777 "$W/old.txt" "$W/old.txt.gz"
+oldtag=$(printf '"%x-%x"' 784111777 10)
+imf="Sun, 06 Nov 1994 08:49:37 GMT"
+rfc850="Sunday, 06-Nov-94 08:49:37 GMT"
+asctime="Sun Nov  6 08:49:37 1994"
+before="Sat, 05 Nov 1994 08:49:37 GMT"
 
 port=$(free_port)
 start_cmd serve "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
@@ -98,6 +107,53 @@ t_case "a redirect with an 800-byte query: 301 (nginx), not 414" \
 t_case "HEAD of a redirect with an 800-byte query: 301, no body" \
     'hget "%{http_code} %{size_download} %header{location}" \
     "/dir?q=$longq" -I' "301 0 /dir/?q=$longq"
+
+# Preconditions (RFC 9110 13.2.2), 412 as nginx.
+t_case "If-Match with a stale tag and a Range: 412, no spliced 206" \
+    'hget %{http_code} /old.txt -H "If-Match: \"stale\"" -r 5-' 412
+t_case "If-Match with the current tag and a Range: 206" \
+    'hget "%{http_code} " /old.txt -H "If-Match: $oldtag" -r 5-
+    bget /old.txt -H "If-Match: $oldtag" -r 5-' "206 fghij"
+t_case "If-Match with the tag among others: 200" \
+    'hget %{http_code} /old.txt -H "If-Match: \"x\", $oldtag"' 200
+t_case "If-Match with a weak tag never matches: 412" \
+    'hget %{http_code} /old.txt -H "If-Match: W/$oldtag"' 412
+t_case "If-Match: * on a file: 200" \
+    'hget %{http_code} /old.txt -H "If-Match: *"' 200
+t_case "If-Unmodified-Since before the change: 412" \
+    'hget %{http_code} /old.txt -H "If-Unmodified-Since: $before"' 412
+t_case "If-Unmodified-Since at the change: 200" \
+    'hget %{http_code} /old.txt -H "If-Unmodified-Since: $imf"' 200
+t_case "If-Unmodified-Since in asctime format, before: 412" \
+    'hget %{http_code} /old.txt \
+    -H "If-Unmodified-Since: Sat Nov  5 08:49:37 1994"' 412
+t_case "If-Unmodified-Since not a date: ignored, 200" \
+    'hget %{http_code} /old.txt -H "If-Unmodified-Since: yesterday"' 200
+t_case "If-Match that holds overrides If-Unmodified-Since: 200" \
+    'hget %{http_code} /old.txt -H "If-Match: $oldtag" \
+    -H "If-Unmodified-Since: $before"' 200
+t_case "a 304 for If-None-Match carries the Vary of its 200" \
+    'hget "%{http_code} %header{vary}" /old.txt \
+    -H "If-None-Match: $oldtag"' "304 Accept-Encoding"
+t_case "a 304 for If-Modified-Since carries the Vary of its 200" \
+    'hget "%{http_code} %header{vary}" /old.txt \
+    -H "If-Modified-Since: $imf"' "304 Accept-Encoding"
+t_case "If-Modified-Since in RFC 850 format: 304" \
+    'hget %{http_code} /old.txt -H "If-Modified-Since: $rfc850"' 304
+t_case "If-Modified-Since in asctime format: 304" \
+    'hget %{http_code} /old.txt -H "If-Modified-Since: $asctime"' 304
+t_case "If-Modified-Since in RFC 850 format, before: 200" \
+    'hget %{http_code} /old.txt \
+    -H "If-Modified-Since: Saturday, 05-Nov-94 08:49:37 GMT"' 200
+t_case "two If-Modified-Since lines: the header is ignored, 200" \
+    'hget %{http_code} /old.txt -H "If-Modified-Since: $imf" \
+    -H "If-Modified-Since: $imf"' 200
+t_case "If-Range with another date: 200, the whole file" \
+    'hget "%{http_code} " /old.txt -r 5- -H "If-Range: $before"
+    bget /old.txt -r 5- -H "If-Range: $before"' "200 abcdefghij"
+t_case "If-Range with the Last-Modified date in RFC 850 format: 206" \
+    'hget "%{http_code} " /old.txt -r 5- -H "If-Range: $rfc850"
+    bget /old.txt -r 5- -H "If-Range: $rfc850"' "206 fghij"
 
 t_mended
 kill -TERM "$master" 2>/dev/null

@@ -102,6 +102,8 @@ dump(struct dump *d, int rc, const struct fx_http_req *r)
 	dump_str(d, "if_range", &r->if_range);
 	dump_str(d, "if_none_match", &r->if_none_match);
 	dump_str(d, "if_modified_since", &r->if_modified_since);
+	dump_str(d, "if_match", &r->if_match);
+	dump_str(d, "if_unmodified_since", &r->if_unmodified_since);
 	dump_str(d, "user_agent", &r->user_agent);
 	dump_str(d, "referer", &r->referer);
 }
