@@ -6,7 +6,7 @@
 # the smaller differences from nginx (fragments, raw UTF-8, MIME types).
 # One server with one worker on a free port of 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 39
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -43,7 +43,8 @@ get() {
 	talk "$@" "GET $g_t HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
 }
 
-mkdir -p "$W/dir" "$W/.well-known"
+mkdir -p "$W/dir" "$W/.well-known" "$W/d$(printf '\303\251')"
+printf 'cafe\n' >"$W/caf$(printf '\303\251').txt"
 printf 'index\n' >"$W/dir/index.html"
 printf '0123456789' >"$W/digits.txt"
 : >"$W/empty.txt"
@@ -154,6 +155,21 @@ t_case "If-Range with another date: 200, the whole file" \
 t_case "If-Range with the Last-Modified date in RFC 850 format: 206" \
     'hget "%{http_code} " /old.txt -r 5- -H "If-Range: $rfc850"
     bget /old.txt -r 5- -H "If-Range: $rfc850"' "206 fghij"
+
+# Fragments and raw UTF-8 in the target, taken as nginx takes them.
+t_case "GET /digits.txt#frag: 200, the fragment ignored" \
+    'get "/digits.txt#frag" -H Content-Length' "200 10"
+t_case "GET /dir?a=1#frag: 301 to /dir/?a=1" \
+    'get "/dir?a=1#frag" -H Location' "301 /dir/?a=1"
+t_case "GET #frag alone: 400" 'get "#frag" -H Location' "400 -"
+t_case "a raw UTF-8 path (/caf\\xc3\\xa9.txt): 200" \
+    'get "/caf\\xc3\\xa9.txt" -H Content-Length' "200 5"
+t_case "a raw UTF-8 directory: 301, the Location percent-encoded" \
+    'get "/d\\xc3\\xa9?\\xc3\\xa9" -H Location' "301 /d%C3%A9/?%C3%A9"
+t_case "raw bytes that are no UTF-8 (\\xff): still 400" \
+    'get "/caf\\xff.txt" -H Location' "400 -"
+t_case "a raw overlong UTF-8 dot (\\xc0\\xae): still 400" \
+    'get "/\\xc0\\xae\\xc0\\xae/digits.txt" -H Location' "400 -"
 
 t_mended
 kill -TERM "$master" 2>/dev/null
