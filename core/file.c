@@ -189,8 +189,9 @@ fx_path_is_hidden(const char *path)
 	const char *p;
 
 	for (p = path; (p = fx_strstr(p, "/.")) != NULL; p++) {
-		if (p == path && strncmp(p, "/.well-known/", 13) == 0)
-			continue;
+		if (p == path && strncmp(p, "/.well-known", 12) == 0 &&
+		    (p[12] == '/' || p[12] == '\0'))
+			continue;	/* and "/.well-known" gets its 301 */
 		return 1;
 	}
 	return 0;

@@ -61,7 +61,7 @@ int	fx_file_init(const char *root);
  */
 int	fx_path_decode(const char *raw, size_t n, char *out, size_t cap);
 
-/* 1 if path has a segment starting with '.' other than /.well-known/. */
+/* 1 if path has a segment starting with '.' other than /.well-known. */
 int	fx_path_is_hidden(const char *path);
 
 /*

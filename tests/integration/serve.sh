@@ -6,7 +6,7 @@
 # the smaller differences from nginx (fragments, raw UTF-8, MIME types).
 # One server with one worker on a free port of 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 41
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -170,6 +170,11 @@ t_case "raw bytes that are no UTF-8 (\\xff): still 400" \
     'get "/caf\\xff.txt" -H Location' "400 -"
 t_case "a raw overlong UTF-8 dot (\\xc0\\xae): still 400" \
     'get "/\\xc0\\xae\\xc0\\xae/digits.txt" -H Location' "400 -"
+
+t_case "GET /.well-known: 301 to /.well-known/ (nginx), not 404" \
+    'get /.well-known -H Location' "301 /.well-known/"
+t_case "GET /.well-knownx: a dotfile, 404" \
+    'get /.well-knownx -H Location' "404 -"
 
 t_mended
 kill -TERM "$master" 2>/dev/null

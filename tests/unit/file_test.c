@@ -79,6 +79,9 @@ main(void)
 	CHECK(fx_path_is_hidden("/a/.git/config"));
 	CHECK(fx_path_is_hidden("/.well-known/.x"));
 	CHECK(!fx_path_is_hidden("/.well-known/acme"));
+	CHECK(!fx_path_is_hidden("/.well-known"));
+	CHECK(fx_path_is_hidden("/.well-knownx"));
+	CHECK(fx_path_is_hidden("/a/.well-known"));
 	CHECK(!fx_path_is_hidden("/a.b/c"));
 	CHECK(!fx_path_is_hidden("/"));
 
