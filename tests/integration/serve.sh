@@ -6,7 +6,7 @@
 # the smaller differences from nginx (fragments, raw UTF-8, MIME types).
 # One server with one worker on a free port of 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 42
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -175,6 +175,15 @@ t_case "GET /.well-known: 301 to /.well-known/ (nginx), not 404" \
     'get /.well-known -H Location' "301 /.well-known/"
 t_case "GET /.well-knownx: a dotfile, 404" \
     'get /.well-knownx -H Location' "404 -"
+
+# A chunk size is its value: leading zeros past 16 digits (nginx).
+post="POST /digits.txt HTTP/1.1\\r\\nHost: x\\r\\n"
+post="${post}Transfer-Encoding: chunked\\r\\n\\r\\n"
+post="${post}00000000000000000005\\r\\nhello\\r\\n0\\r\\n\\r\\n"
+t_case "a chunk size of 20 digits with leading zeros: 405, then the next" \
+    'talk -p "$post" "GET /digits.txt HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"' \
+    "405
+200"
 
 t_mended
 kill -TERM "$master" 2>/dev/null
