@@ -20,6 +20,7 @@
 #include "fmt.h"
 #include "config.h"
 #include "file.h"
+#include "mime.h"
 #include "util.h"
 
 #define FILE_SLOTS	64		/* cache table size, a power of two */
@@ -195,48 +196,6 @@ fx_path_is_hidden(const char *path)
 		return 1;
 	}
 	return 0;
-}
-
-static const struct {
-	const char	*ext;
-	const char	*type;
-} types[] = {
-	{ "avif",	"image/avif" },
-	{ "css",	"text/css" },
-	{ "gif",	"image/gif" },
-	{ "gz",		"application/gzip" },
-	{ "htm",	"text/html" },
-	{ "html",	"text/html" },
-	{ "ico",	"image/x-icon" },
-	{ "jpeg",	"image/jpeg" },
-	{ "jpg",	"image/jpeg" },
-	{ "js",		"application/javascript" },
-	{ "json",	"application/json" },
-	{ "mjs",	"application/javascript" },
-	{ "mp4",	"video/mp4" },
-	{ "pdf",	"application/pdf" },
-	{ "png",	"image/png" },
-	{ "svg",	"image/svg+xml" },
-	{ "txt",	"text/plain; charset=utf-8" },
-	{ "wasm",	"application/wasm" },
-	{ "webp",	"image/webp" },
-	{ "woff2",	"font/woff2" },
-	{ "xml",	"text/xml" },
-};
-
-const char *
-fx_file_type(const char *path)
-{
-	const char *dot, *slash;
-	size_t i;
-
-	dot = strrchr(path, '.');
-	slash = strrchr(path, '/');
-	if (dot != NULL && (slash == NULL || dot > slash))
-		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-			if (strcasecmp(dot + 1, types[i].ext) == 0)
-				return types[i].type;
-	return "application/octet-stream";
 }
 
 static const char wdays[7][4] = {
@@ -522,7 +481,7 @@ file_open(const char *path, int *status)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
-	f->type = fx_file_type(path);
+	f->type = fx_mime_type(path);
 	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
 	    (unsigned long long)f->mtime, (unsigned long long)f->size);
 	fx_http_date(f->mtime, f->lastmod);

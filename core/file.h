@@ -73,9 +73,6 @@ int	fx_path_is_hidden(const char *path);
 int	fx_file_get(const char *path, struct fx_file **out);
 void	fx_file_put(struct fx_file *f);
 
-/* Content-Type for a file name. */
-const char *fx_file_type(const char *path);
-
 /* Format t as an IMF-fixdate (29 bytes and a NUL) into buf. */
 void	fx_http_date(time_t t, char *buf);
 
