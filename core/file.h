@@ -76,7 +76,11 @@ void	fx_file_put(struct fx_file *f);
 /* Format t as an IMF-fixdate (29 bytes and a NUL) into buf. */
 void	fx_http_date(time_t t, char *buf);
 
-/* Parse an IMF-fixdate.  Returns 0 and *t, or -1. */
+/*
+ * Parse an HTTP-date in any of the three formats of RFC 9110 5.6.7
+ * (IMF-fixdate, RFC 850 with its year taken as 1970-2069, asctime), the
+ * whole of s[0..n).  Returns 0 and *t, or -1.
+ */
 int	fx_http_date_parse(const char *s, size_t n, time_t *t);
 
 /*
