@@ -8,7 +8,8 @@
 
 #include "body.h"
 
-#define MAX_CHUNK_DIGITS	15	/* hex digits of a chunk size: < 2^60 */
+#define MAX_CHUNK_SIZE		(1ULL << 60)	/* a chunk size is below */
+#define MAX_CHUNK_DIGITS	4096	/* hex digits, leading zeros too */
 #define MAX_CHUNK_EXT		4096	/* chunk-ext bytes from the ';' */
 
 /* Body decoder states (b_state). */
@@ -66,7 +67,9 @@ body_chunked(struct fx_http_req *req, const unsigned char *s, size_t len,
 		case BS_SIZE:
 			d = hexval(c);
 			if (d < 16) {
-				if (++req->b_count > MAX_CHUNK_DIGITS)
+				/* The value counts, not the digits (nginx). */
+				if (++req->b_count > MAX_CHUNK_DIGITS ||
+				    req->b_left >= MAX_CHUNK_SIZE >> 4)
 					goto bad;
 				req->b_left = req->b_left << 4 | d;
 				i++;

@@ -20,6 +20,7 @@
 #include "fmt.h"
 #include "config.h"
 #include "file.h"
+#include "mime.h"
 #include "util.h"
 
 #define FILE_SLOTS	64		/* cache table size, a power of two */
@@ -189,53 +190,12 @@ fx_path_is_hidden(const char *path)
 	const char *p;
 
 	for (p = path; (p = fx_strstr(p, "/.")) != NULL; p++) {
-		if (p == path && strncmp(p, "/.well-known/", 13) == 0)
-			continue;
+		if (p == path && strncmp(p, "/.well-known", 12) == 0 &&
+		    (p[12] == '/' || p[12] == '\0'))
+			continue;	/* and "/.well-known" gets its 301 */
 		return 1;
 	}
 	return 0;
-}
-
-static const struct {
-	const char	*ext;
-	const char	*type;
-} types[] = {
-	{ "avif",	"image/avif" },
-	{ "css",	"text/css" },
-	{ "gif",	"image/gif" },
-	{ "gz",		"application/gzip" },
-	{ "htm",	"text/html" },
-	{ "html",	"text/html" },
-	{ "ico",	"image/x-icon" },
-	{ "jpeg",	"image/jpeg" },
-	{ "jpg",	"image/jpeg" },
-	{ "js",		"application/javascript" },
-	{ "json",	"application/json" },
-	{ "mjs",	"application/javascript" },
-	{ "mp4",	"video/mp4" },
-	{ "pdf",	"application/pdf" },
-	{ "png",	"image/png" },
-	{ "svg",	"image/svg+xml" },
-	{ "txt",	"text/plain; charset=utf-8" },
-	{ "wasm",	"application/wasm" },
-	{ "webp",	"image/webp" },
-	{ "woff2",	"font/woff2" },
-	{ "xml",	"text/xml" },
-};
-
-const char *
-fx_file_type(const char *path)
-{
-	const char *dot, *slash;
-	size_t i;
-
-	dot = strrchr(path, '.');
-	slash = strrchr(path, '/');
-	if (dot != NULL && (slash == NULL || dot > slash))
-		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-			if (strcasecmp(dot + 1, types[i].ext) == 0)
-				return types[i].type;
-	return "application/octet-stream";
 }
 
 static const char wdays[7][4] = {
@@ -276,43 +236,78 @@ fx_http_date(time_t t, char *buf)
 	buf[24] = (char)('0' + tm.tm_sec % 10);
 }
 
+/*
+ * Match s[0..n) with a template: 'D' a digit, '_' a digit or a space,
+ * '@' the first of a month's three letters, other bytes themselves.
+ * The numbers go to v[] in order, a month as its index.  Returns how
+ * many, or -1.
+ */
 static int
-num2(const char *s)
+date_scan(const char *s, size_t n, const char *tpl, int *v)
 {
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+	size_t i;
+	int k = 0, m;
+
+	if (n != strlen(tpl))
 		return -1;
-	return (s[0] - '0') * 10 + s[1] - '0';
+	for (i = 0; i < n; i++) {
+		if (tpl[i] == '@') {
+			for (m = 0; m < 12; m++)
+				if (memcmp(s + i, months[m], 3) == 0)
+					break;
+			if (m == 12)
+				return -1;
+			v[k++] = m;
+			i += 2;
+		} else if (tpl[i] == 'D' || tpl[i] == '_') {
+			if (i == 0 || (tpl[i - 1] != 'D' && tpl[i - 1] != '_'))
+				v[k++] = 0;
+			if (tpl[i] == '_' && s[i] == ' ')
+				continue;
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			v[k - 1] = v[k - 1] * 10 + s[i] - '0';
+		} else if (s[i] != tpl[i])
+			return -1;
+	}
+	return k;
 }
 
 int
 fx_http_date_parse(const char *s, size_t n, time_t *t)
 {
 	struct tm tm;
-	int i, y1, y2;
+	size_t w;
+	int v[6], y;
 
-	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
-	if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
-	    s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
-	    memcmp(s + 25, " GMT", 4) != 0)
-		return -1;
+	/* The day name: checked for letters only, as nginx does. */
+	for (w = 0; w < n && ((s[w] | 0x20) >= 'a' && (s[w] | 0x20) <= 'z');
+	    w++)
+		;
 	memset(&tm, 0, sizeof(tm));
-	for (i = 0; i < 12; i++)
-		if (memcmp(s + 8, months[i], 3) == 0)
-			break;
-	if (i == 12)
+	if (w == 3 && date_scan(s + 3, n - 3, ", DD @   DDDD DD:DD:DD GMT",
+	    v) == 6) {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		tm.tm_mday = v[0], tm.tm_mon = v[1], y = v[2];
+	} else if (w >= 6 && w <= 9 && date_scan(s + w, n - w,
+	    ", DD-@  -DD DD:DD:DD GMT", v) == 6) {
+		/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT", 1970-2069 */
+		tm.tm_mday = v[0], tm.tm_mon = v[1];
+		y = v[2] + (v[2] < 70 ? 2000 : 1900);
+	} else if (w == 3 && date_scan(s + 3, n - 3,
+	    " @   _D DD:DD:DD DDDD", v) == 6) {
+		/* asctime: "Sun Nov  6 08:49:37 1994" */
+		tm.tm_mon = v[0], tm.tm_mday = v[1], y = v[5];
+		memmove(v + 3, v + 2, 3 * sizeof(v[0]));
+	} else
 		return -1;
-	tm.tm_mon = i;
-	tm.tm_mday = num2(s + 5);
-	y1 = num2(s + 12);
-	y2 = num2(s + 14);
-	tm.tm_hour = num2(s + 17);
-	tm.tm_min = num2(s + 20);
-	tm.tm_sec = num2(s + 23);
-	if (tm.tm_mday < 1 || tm.tm_mday > 31 || y1 < 0 || y2 < 0 ||
-	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return -1;
-	tm.tm_year = y1 * 100 + y2 - 1900;
+	tm.tm_year = y - 1900;
 	*t = (time_t)fx_timegm(&tm);
 	return 0;
 }
@@ -486,7 +481,7 @@ file_open(const char *path, int *status)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
-	f->type = fx_file_type(path);
+	f->type = fx_mime_type(path);
 	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
 	    (unsigned long long)f->mtime, (unsigned long long)f->size);
 	fx_http_date(f->mtime, f->lastmod);

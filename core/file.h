@@ -61,7 +61,7 @@ int	fx_file_init(const char *root);
  */
 int	fx_path_decode(const char *raw, size_t n, char *out, size_t cap);
 
-/* 1 if path has a segment starting with '.' other than /.well-known/. */
+/* 1 if path has a segment starting with '.' other than /.well-known. */
 int	fx_path_is_hidden(const char *path);
 
 /*
@@ -73,13 +73,14 @@ int	fx_path_is_hidden(const char *path);
 int	fx_file_get(const char *path, struct fx_file **out);
 void	fx_file_put(struct fx_file *f);
 
-/* Content-Type for a file name. */
-const char *fx_file_type(const char *path);
-
 /* Format t as an IMF-fixdate (29 bytes and a NUL) into buf. */
 void	fx_http_date(time_t t, char *buf);
 
-/* Parse an IMF-fixdate.  Returns 0 and *t, or -1. */
+/*
+ * Parse an HTTP-date in any of the three formats of RFC 9110 5.6.7
+ * (IMF-fixdate, RFC 850 with its year taken as 1970-2069, asctime), the
+ * whole of s[0..n).  Returns 0 and *t, or -1.
+ */
 int	fx_http_date_parse(const char *s, size_t n, time_t *t);
 
 /*

@@ -17,14 +17,14 @@
 
 /* Byte classes. */
 #define C_TOKEN		0x01	/* tchar (RFC 9110 5.6.2) */
-#define C_PATH		0x02	/* request-target byte but '?' */
-#define C_QUERY		0x04	/* request-target byte: VCHAR but '#' */
+#define C_PATH		0x02	/* request-target byte but '?' and '#' */
+#define C_QUERY		0x04	/* request-target byte but '#' */
 #define C_VALUE		0x08	/* field-value byte: HT, SP, VCHAR, obs-text */
 #define C_HOST		0x10	/* Host value byte: no HT, SP, '/' or '@' */
 
 #define NO	0
 #define WS	C_VALUE					/* HT, SP */
-#define VA	(C_VALUE | C_HOST)			/* obs-text */
+#define VA	(C_PATH | C_QUERY | C_VALUE | C_HOST)	/* obs-text */
 #define SL	(C_PATH | C_QUERY | C_VALUE)		/* '/', '@' */
 #define PQ	(C_PATH | C_QUERY | C_VALUE | C_HOST)
 #define QV	(C_QUERY | C_VALUE | C_HOST)		/* '?' */
@@ -63,7 +63,9 @@ enum {
 	F_CONTENT_LENGTH,
 	F_ACCEPT_ENCODING,
 	F_TRANSFER_ENCODING,
-	F_IF_MODIFIED_SINCE
+	F_IF_MODIFIED_SINCE,
+	F_IF_MATCH,
+	F_IF_UNMODIFIED_SINCE
 };
 
 /*
@@ -201,6 +203,8 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 		NAME("if-none-match", F_IF_NONE_MATCH);
 		NAME("if-modified-since", F_IF_MODIFIED_SINCE);
 		NAME("if-range", F_IF_RANGE);
+		NAME("if-match", F_IF_MATCH);
+		NAME("if-unmodified-since", F_IF_UNMODIFIED_SINCE);
 		break;
 	case 'r':
 		NAME("range", F_RANGE);
@@ -463,6 +467,21 @@ keep_first(struct fx_str *str, const unsigned char *v, const unsigned char *e)
 	}
 }
 
+/*
+ * A date field sent twice is a list, which no HTTP-date is: an empty
+ * value marks it present and invalid, to be ignored (RFC 9110 13.1.3).
+ */
+static void
+one_date(struct fx_str *str, const unsigned char *v, const unsigned char *e)
+{
+	if (str->p != NULL)
+		str->n = 0;
+	else {
+		str->p = (const char *)v;
+		str->n = e - v;
+	}
+}
+
 /* Act on the value v..e of a field we know. */
 static int
 field(struct fx_http_req *req, struct fields *f, int id,
@@ -510,7 +529,13 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		transfer_encoding(f, v, e);
 		break;
 	case F_IF_MODIFIED_SINCE:
-		keep_first(&req->if_modified_since, v, e);
+		one_date(&req->if_modified_since, v, e);
+		break;
+	case F_IF_MATCH:
+		keep_first(&req->if_match, v, e);
+		break;
+	case F_IF_UNMODIFIED_SINCE:
+		one_date(&req->if_unmodified_since, v, e);
 		break;
 	}
 	return (0);
@@ -610,7 +635,7 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 {
 	struct fields		 f;
 	struct fx_str		 thost = { NULL, 0 };
-	const unsigned char	*s, *m, *t, *q, *te, *v, *ve, *c;
+	const unsigned char	*s, *m, *t, *q, *te, *v, *ve, *c, *f_start;
 	size_t			 nfields, n;
 	int			 id, major, minor;
 
@@ -639,6 +664,16 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 			s++;
 		while (cls[*s] & C_QUERY);
 	}
+	/*
+	 * A fragment is no part of a request-target, but nginx ignores
+	 * one: so do we.  Raw obs-text (UTF-8) is taken as nginx does too;
+	 * the path decoder checks it.
+	 */
+	f_start = s;
+	if (*s == '#')
+		do
+			s++;
+		while (cls[*s] & C_QUERY);
 	if (*s != ' ' || s == t)
 		return (fail(req, 400));
 	te = s++;
@@ -667,7 +702,9 @@ parse_head(struct fx_http_req *req, const unsigned char *buf, size_t start,
 		return (fail(req, 505));
 	}
 	req->minor = minor != 0;
-	if (target(req, t, q, te, &thost) == -1)
+	if ((f_start != te && (f_start == t || *t == '*' ||
+	    req->method == FX_M_CONNECT)) ||
+	    target(req, t, q, f_start, &thost) == -1)
 		return (fail(req, 400));
 
 	memset(&f, 0, sizeof(f));

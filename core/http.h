@@ -56,7 +56,9 @@ struct fx_http_req {
 	struct fx_str	 query;		/* after '?', raw, may be empty */
 	struct fx_str	 host;
 	struct fx_str	 if_none_match;
-	struct fx_str	 if_modified_since;
+	struct fx_str	 if_modified_since; /* "" when sent twice */
+	struct fx_str	 if_match;	/* the first line only */
+	struct fx_str	 if_unmodified_since; /* "" when sent twice */
 	struct fx_str	 if_range;
 	struct fx_str	 range;
 	struct fx_str	 user_agent;	/* for the access log */

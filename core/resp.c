@@ -10,7 +10,7 @@
 #include "config.h"
 #include "resp.h"
 
-#define LOCATION_MAX	700		/* longer redirect targets: 414 */
+#define LOCATION_MAX	700		/* longer Locations: on the heap */
 
 char fx_resp_date[32] = "Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -154,7 +154,11 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Parse digits at s[*i..n) into *v (no overflow past 2^62).  0 or -1. */
+/*
+ * Parse digits at s[*i..n) into *v.  A value past 2^62 saturates there:
+ * it is past the end of any file, so a first-pos is unsatisfiable (416,
+ * as nginx) and a last-pos or suffix means "to the end".  0 or -1.
+ */
 static int
 digits(const char *s, size_t n, size_t *i, long long *v)
 {
@@ -162,9 +166,10 @@ digits(const char *s, size_t n, size_t *i, long long *v)
 
 	*v = 0;
 	while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
-		if (*v > (1LL << 62) / 10)
-			return -1;
-		*v = *v * 10 + (s[*i] - '0');
+		if (*v >= (1LL << 62) / 10)
+			*v = 1LL << 62;
+		else
+			*v = *v * 10 + (s[*i] - '0');
 		(*i)++;
 	}
 	return *i > start ? 0 : -1;
@@ -202,8 +207,10 @@ fx_range_parse(const char *s, size_t n, long long size, long long *off,
 		i++;
 	if (i < n)			/* several ranges, or junk: 200 */
 		return FX_RANGE_NONE;
+	if (size == 0)			/* nothing to cut: 200, as nginx */
+		return FX_RANGE_NONE;
 	if (first == -1) {
-		if (last == 0 || size == 0)
+		if (last == 0)
 			return FX_RANGE_UNSAT;
 		*off = last >= size ? 0 : size - last;
 		*len = size - *off;
@@ -219,9 +226,10 @@ fx_range_parse(const char *s, size_t n, long long size, long long *off,
 }
 
 int
-fx_etag_match(const char *s, size_t n, const char *etag)
+fx_etag_match(const char *s, size_t n, const char *etag, int weak)
 {
 	size_t i = 0, j, elen = strlen(etag);
+	int w;
 
 	while (i < n) {
 		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
@@ -230,7 +238,8 @@ fx_etag_match(const char *s, size_t n, const char *etag)
 			break;
 		if (s[i] == '*')
 			return 1;
-		if (n - i >= 2 && s[i] == 'W' && s[i + 1] == '/')
+		w = n - i >= 2 && s[i] == 'W' && s[i + 1] == '/';
+		if (w)
 			i += 2;
 		if (i >= n || s[i] != '"')
 			return 0;	/* malformed list: no match */
@@ -238,7 +247,8 @@ fx_etag_match(const char *s, size_t n, const char *etag)
 			;
 		if (j == n)
 			return 0;
-		if (j + 1 - i == elen && memcmp(s + i, etag, elen) == 0)
+		if ((weak || !w) && j + 1 - i == elen &&
+		    memcmp(s + i, etag, elen) == 0)
 			return 1;
 		i = j + 1;
 	}
@@ -259,8 +269,9 @@ if_range_holds(const struct fx_str *v, const struct fx_file *f)
 	return fx_http_date_parse(v->p, v->n, &t) == 0 && t == f->mtime;
 }
 
+/* The 304 carries the validators and Vary of its 200 (RFC 9110 15.4.5). */
 static void
-not_modified(struct fx_resp *r, const struct fx_file *f, int ka10)
+not_modified(struct fx_resp *r, const struct fx_file *f, int vary, int ka10)
 {
 	char *p;
 
@@ -270,7 +281,41 @@ not_modified(struct fx_resp *r, const struct fx_file *f, int ka10)
 	p = PUTS(p, "\r\nLast-Modified: ");
 	p = put_str(p, f->lastmod);
 	p = PUTS(p, "\r\n");
+	if (vary)
+		p = PUTS(p, "Vary: Accept-Encoding\r\n");
 	finish(r, p, ka10);
+}
+
+/* A date field as sent: 1 if valid (into *t), 0 if absent or invalid. */
+static int
+date_field(const struct fx_str *v, time_t *t)
+{
+	return v->p != NULL && fx_http_date_parse(v->p, v->n, t) == 0;
+}
+
+/*
+ * The preconditions of RFC 9110 13.2.2 for a GET or HEAD of f: 412, 304,
+ * or 0 to go on to the Range.
+ */
+static int
+preconditions(const struct fx_http_req *req, const struct fx_file *f)
+{
+	time_t t;
+
+	if (req->if_match.p != NULL) {
+		if (!fx_etag_match(req->if_match.p, req->if_match.n, f->etag,
+		    0))
+			return 412;
+	} else if (date_field(&req->if_unmodified_since, &t) &&
+	    f->mtime > t)
+		return 412;
+	if (req->if_none_match.p != NULL) {
+		if (fx_etag_match(req->if_none_match.p, req->if_none_match.n,
+		    f->etag, 1))
+			return 304;
+	} else if (date_field(&req->if_modified_since, &t) && f->mtime <= t)
+		return 304;
+	return 0;
 }
 
 static void
@@ -280,20 +325,14 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	long long off = 0, len = f->size;
 	int range = FX_RANGE_NONE, head = req->method == FX_M_HEAD;
 	char *p;
-	time_t ims;
 
-	/* RFC 9110 13.2.2: If-None-Match, else If-Modified-Since. */
-	if (req->if_none_match.p != NULL) {
-		if (fx_etag_match(req->if_none_match.p, req->if_none_match.n,
-		    f->etag)) {
-			not_modified(r, f, ka10);
-			fx_file_put(f);
-			return;
-		}
-	} else if (req->if_modified_since.p != NULL &&
-	    fx_http_date_parse(req->if_modified_since.p,
-	    req->if_modified_since.n, &ims) == 0 && f->mtime <= ims) {
-		not_modified(r, f, ka10);
+	switch (preconditions(req, f)) {
+	case 412:
+		error_ka(r, 412, r->close, head, ka10, NULL, 0);
+		fx_file_put(f);
+		return;
+	case 304:
+		not_modified(r, f, vary, ka10);
 		fx_file_put(f);
 		return;
 	}
@@ -348,26 +387,82 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	r->len = len;
 }
 
-static void
-redirect(struct fx_resp *r, const struct fx_http_req *req, int ka10)
+/*
+ * Percent-encode s[0..n) for a Location: in a path (query 0) all but
+ * unreserved, sub-delims, ':', '@' and '/' (RFC 3986 3.3), so that '?',
+ * '#' and '%' of a decoded name stay in the path; in a query (as sent,
+ * no '#') only the bytes that are no VCHAR.
+ */
+static char *
+put_uri(char *p, const char *s, size_t n, int query)
 {
-	char loc[LOCATION_MAX + 32], *q = loc;
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	size_t i;
 
-	if (req->path.n + req->query.n > LOCATION_MAX) {
-		error_ka(r, 414, r->close, req->method == FX_M_HEAD, ka10,
-		    NULL, 0);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c > 0x20 && c < 0x7f && (query ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '&' && c <= ';') || c == '!' || c == '$' ||
+		    c == '=' || c == '@' || c == '_' || c == '~')) {
+			*p++ = (char)c;
+			continue;
+		}
+		*p++ = '%';
+		*p++ = hex[c >> 4];
+		*p++ = hex[c & 15];
+	}
+	return p;
+}
+
+/*
+ * 301 to path (decoded and normalised: it starts with one '/', never
+ * "//", so the Location cannot name another host) plus '/' and the
+ * query.  A Location too long for r->hdr goes with the whole answer in a
+ * malloc'd buffer.
+ */
+static void
+redirect(struct fx_resp *r, const struct fx_http_req *req, const char *path,
+    int ka10)
+{
+	char loc[LOCATION_MAX + 32], *q, *buf;
+	size_t pn = strlen(path), max = 3 * (pn + req->query.n) + 16;
+	int head = req->method == FX_M_HEAD;
+
+	if (max <= LOCATION_MAX + 32)
+		buf = NULL, q = loc;
+	else if ((buf = malloc(FX_RESP_HDR_MAX + max +
+	    sizeof(r->page))) != NULL)
+		q = buf;
+	else {
+		error_ka(r, 500, r->close, head, ka10, NULL, 0);
 		return;
 	}
 	q = PUTS(q, "Location: ");
-	q = put(q, req->path.p, req->path.n);
+	q = put_uri(q, path, pn, 0);
 	*q++ = '/';
 	if (req->query.n > 0) {
 		*q++ = '?';
-		q = put(q, req->query.p, req->query.n);
+		q = put_uri(q, req->query.p, req->query.n, 1);
 	}
 	q = PUTS(q, "\r\n");
-	error_ka(r, 301, r->close, req->method == FX_M_HEAD, ka10, loc,
-	    (size_t)(q - loc));
+	if (buf == NULL) {
+		error_ka(r, 301, r->close, head, ka10, loc, (size_t)(q - loc));
+		return;
+	}
+	/* The header block but its blank line, Location, the page. */
+	error_ka(r, 301, r->close, head, ka10, NULL, 0);
+	memmove(buf + r->hdr_len - 2, buf, (size_t)(q - buf));
+	memcpy(buf, r->hdr, r->hdr_len - 2);
+	q += r->hdr_len - 2;
+	q = PUTS(q, "\r\n");
+	if (r->mem != NULL)
+		q = put(q, r->mem, r->mem_len);
+	r->hdr_len = 0;
+	r->owned = buf;
+	r->mem = buf;
+	r->mem_len = (size_t)(q - buf);
 }
 
 static void
@@ -429,7 +524,7 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 		fx_file_put(f);
 		n = strlen(path);
 		if (path[n - 1] != '/') {
-			redirect(r, req, ka10);
+			redirect(r, req, path, ka10);
 			return;
 		}
 		memcpy(path + n, "index.html", 11);

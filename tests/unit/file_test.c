@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "mime.h"
 #include "test.h"
 
 static int
@@ -22,6 +23,137 @@ dec(const char *raw, const char *want)
 		return 0;
 	}
 	return 1;
+}
+
+/* Every extension of the MIME table: "EXT TYPE" (ext case ignored). */
+static const char *const mime_want[] = {
+	"3gp video/3gpp",
+	"3gpp video/3gpp",
+	"7z application/x-7z-compressed",
+	"ai application/postscript",
+	"asf video/x-ms-asf",
+	"asx video/x-ms-asf",
+	"atom application/atom+xml",
+	"avi video/x-msvideo",
+	"avif image/avif",
+	"bmp image/x-ms-bmp",
+	"cco application/x-cocoa",
+	"crt application/x-x509-ca-cert",
+	"css text/css",
+	"der application/x-x509-ca-cert",
+	"doc application/msword",
+	"docx application/vnd.openxmlformats-officedocument."
+	    "wordprocessingml.document",
+	"ear application/java-archive",
+	"eot application/vnd.ms-fontobject",
+	"eps application/postscript",
+	"flv video/x-flv",
+	"gif image/gif",
+	"gz application/gzip",
+	"hqx application/mac-binhex40",
+	"htc text/x-component",
+	"htm text/html",
+	"html text/html",
+	"ico image/x-icon",
+	"jad text/vnd.sun.j2me.app-descriptor",
+	"jar application/java-archive",
+	"jardiff application/x-java-archive-diff",
+	"jng image/x-jng",
+	"jnlp application/x-java-jnlp-file",
+	"jpeg image/jpeg",
+	"JPG image/jpeg",
+	"js application/javascript",
+	"json application/json",
+	"kar audio/midi",
+	"kml application/vnd.google-earth.kml+xml",
+	"kmz application/vnd.google-earth.kmz",
+	"m3u8 application/vnd.apple.mpegurl",
+	"m4a audio/x-m4a",
+	"m4v video/x-m4v",
+	"mid audio/midi",
+	"midi audio/midi",
+	"mjs application/javascript",
+	"mml text/mathml",
+	"mng video/x-mng",
+	"mov video/quicktime",
+	"mp3 audio/mpeg",
+	"mp4 video/mp4",
+	"mpeg video/mpeg",
+	"mpg video/mpeg",
+	"odg application/vnd.oasis.opendocument.graphics",
+	"odp application/vnd.oasis.opendocument.presentation",
+	"ods application/vnd.oasis.opendocument.spreadsheet",
+	"odt application/vnd.oasis.opendocument.text",
+	"ogg audio/ogg",
+	"pdb application/x-pilot",
+	"pdf application/pdf",
+	"pem application/x-x509-ca-cert",
+	"pl application/x-perl",
+	"pm application/x-perl",
+	"png image/png",
+	"ppt application/vnd.ms-powerpoint",
+	"pptx application/vnd.openxmlformats-officedocument."
+	    "presentationml.presentation",
+	"prc application/x-pilot",
+	"ps application/postscript",
+	"ra audio/x-realaudio",
+	"rar application/x-rar-compressed",
+	"rpm application/x-redhat-package-manager",
+	"rss application/rss+xml",
+	"rtf application/rtf",
+	"run application/x-makeself",
+	"sea application/x-sea",
+	"shtml text/html",
+	"sit application/x-stuffit",
+	"svg image/svg+xml",
+	"svgz image/svg+xml",
+	"swf application/x-shockwave-flash",
+	"tcl application/x-tcl",
+	"tif image/tiff",
+	"tiff image/tiff",
+	"tk application/x-tcl",
+	"ts video/mp2t",
+	"txt text/plain; charset=utf-8",
+	"war application/java-archive",
+	"wasm application/wasm",
+	"wbmp image/vnd.wap.wbmp",
+	"webm video/webm",
+	"webp image/webp",
+	"wml text/vnd.wap.wml",
+	"wmlc application/vnd.wap.wmlc",
+	"wmv video/x-ms-wmv",
+	"woff font/woff",
+	"woff2 font/woff2",
+	"xhtml application/xhtml+xml",
+	"xls application/vnd.ms-excel",
+	"xlsx application/vnd.openxmlformats-officedocument."
+	    "spreadsheetml.sheet",
+	"xml text/xml",
+	"xpi application/x-xpinstall",
+	"xspf application/xspf+xml",
+	"zip application/zip",
+};
+
+/* fx_mime_type of "/dir.x/name.EXT" for each "EXT TYPE" of mime_want. */
+static int
+mime_all(void)
+{
+	char path[32];
+	const char *sp, *got;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(mime_want) / sizeof(mime_want[0]); i++) {
+		sp = strchr(mime_want[i], ' ');
+		snprintf(path, sizeof(path), "/dir.x/name.%.*s",
+		    (int)(sp - mime_want[i]), mime_want[i]);
+		got = fx_mime_type(path);
+		if (strcmp(got, sp + 1) != 0) {
+			printf("  %s: %s\n", path, got);
+			ok = 0;
+		}
+	}
+	return ok;
 }
 
 int
@@ -79,14 +211,24 @@ main(void)
 	CHECK(fx_path_is_hidden("/a/.git/config"));
 	CHECK(fx_path_is_hidden("/.well-known/.x"));
 	CHECK(!fx_path_is_hidden("/.well-known/acme"));
+	CHECK(!fx_path_is_hidden("/.well-known"));
+	CHECK(fx_path_is_hidden("/.well-knownx"));
+	CHECK(fx_path_is_hidden("/a/.well-known"));
 	CHECK(!fx_path_is_hidden("/a.b/c"));
 	CHECK(!fx_path_is_hidden("/"));
 
-	CHECK(strcmp(fx_file_type("/a.html"), "text/html") == 0);
-	CHECK(strcmp(fx_file_type("/a.HTML"), "text/html") == 0);
-	CHECK(strcmp(fx_file_type("/a.txt"), "text/plain; charset=utf-8") == 0);
-	CHECK(strcmp(fx_file_type("/a.woff2"), "font/woff2") == 0);
-	CHECK(strcmp(fx_file_type("/x.d/a"), "application/octet-stream") == 0);
-	CHECK(strcmp(fx_file_type("/a"), "application/octet-stream") == 0);
+	CHECK(strcmp(fx_mime_type("/a.html"), "text/html") == 0);
+	CHECK(strcmp(fx_mime_type("/a.HTML"), "text/html") == 0);
+	CHECK(strcmp(fx_mime_type("/a.txt"), "text/plain; charset=utf-8") == 0);
+	CHECK(strcmp(fx_mime_type("/a.woff2"), "font/woff2") == 0);
+	CHECK(strcmp(fx_mime_type("/x.d/a"), "application/octet-stream") == 0);
+	CHECK(strcmp(fx_mime_type("/a"), "application/octet-stream") == 0);
+	CHECK(strcmp(fx_mime_type("/a.exe"), "application/octet-stream") == 0);
+	CHECK(strcmp(fx_mime_type("/a.jardiffx"), "application/octet-stream") ==
+	    0);
+	CHECK(strcmp(fx_mime_type("/a."), "application/octet-stream") == 0);
+	CHECK(strcmp(fx_mime_type("/.woff"), "font/woff") == 0);
+	CHECK(strcmp(fx_mime_type("/a.Mp3"), "audio/mpeg") == 0);
+	CHECK(mime_all());
 	return T_END();
 }

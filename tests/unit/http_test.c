@@ -102,6 +102,8 @@ dump(struct dump *d, int rc, const struct fx_http_req *r)
 	dump_str(d, "if_range", &r->if_range);
 	dump_str(d, "if_none_match", &r->if_none_match);
 	dump_str(d, "if_modified_since", &r->if_modified_since);
+	dump_str(d, "if_match", &r->if_match);
+	dump_str(d, "if_unmodified_since", &r->if_unmodified_since);
 	dump_str(d, "user_agent", &r->user_agent);
 	dump_str(d, "referer", &r->referer);
 }
@@ -510,8 +512,14 @@ test_body(void)
 	BODY("lead space", " 5\r\n", 0, 1, -1, 100, FX_ERROR, 400);
 	BODY("trail space", "5 \r\nhello\r\n", 0, 1, -1, 100, FX_ERROR, 400);
 	BODY("not hex", "5g\r\n", 0, 1, -1, 100, FX_ERROR, 400);
-	BODY("16 digits", "0000000000000005\r\n", 0, 1, -1, 100, FX_ERROR,
-	    400);
+	BODY("16 digits", "0000000000000005\r\nhello\r\n0\r\n\r\n", 0, 1,
+	    -1, 100, FX_OK, 0);
+	BODY("20 digits", "00000000000000000005\r\nhello\r\n0\r\n\r\n", 0,
+	    1, -1, 100, FX_OK, 0);
+	BODY("zeros then 60 bits", "00000fffffffffffffff\r\nab", 0, 1, -1,
+	    ~0ULL, FX_AGAIN, 0);
+	BODY("zeros then 61 bits", "000001000000000000000\r\n", 0, 1, -1,
+	    ~0ULL, FX_ERROR, 400);
 	BODY("overflow", "10000000000000000\r\n", 0, 1, -1, ~0ULL, FX_ERROR,
 	    400);
 	BODY("ffff", "ffffffffffffffffffff\r\n", 0, 1, -1, ~0ULL, FX_ERROR,
@@ -534,6 +542,15 @@ test_body(void)
 	BODY("413 huge", "fffffffffffffff\r\n", 0, 1, -1, ~0ULL >> 5,
 	    FX_ERROR, 413);
 	BODY("60 bits", "fffffffffffffff\r\nab", 0, 1, -1, ~0ULL, FX_AGAIN, 0);
+
+	/* digits of a chunk size, leading zeros too */
+	memset(big, '0', 4096);
+	n = 4096;
+	n += snprintf(big + n, sizeof(big) - n, "1\r\nx\r\n0\r\n\r\n");
+	body_case("4097 digits", big, n, 1, -1, 100, FX_ERROR, 400, 0);
+	n = 4095;
+	n += snprintf(big + n, sizeof(big) - n, "1\r\nx\r\n0\r\n\r\n");
+	body_case("4096 digits", big, n, 1, -1, 100, FX_OK, 0, n);
 
 	/* chunk extension length */
 	n = snprintf(big, sizeof(big), "1;");
