@@ -307,11 +307,13 @@ http {
             argv += ["-e", "stderr"]
         return argv
 
-    def settings(self, ctx, conns):
+    def settings(self, ctx, conns, root=None, daemon=False):
+        root = root or ctx.root
         return ("nginx -c CONF, CONF (PORT, PID and ROOT filled in):\n" +
-                self.conf(ctx, 0, "PID", conns).replace(
+                self.conf(ctx, 0, "PID", conns, root=root,
+                          daemon=daemon).replace(
                     "127.0.0.1:0", "127.0.0.1:PORT").replace(
-                    ctx.root, "ROOT").rstrip())
+                    root, "ROOT").rstrip())
 
 
 class H2o(ServerSpec):

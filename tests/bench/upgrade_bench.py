@@ -118,6 +118,7 @@ class Server:
         self.nginx = B.Nginx("nginx", binary) if name == "nginx" else None
 
     def write_conf(self, root):
+        self.root = root
         tmp = self.conf + ".tmp"
         with open(tmp, "w") as f:
             if self.nginx:
@@ -139,8 +140,8 @@ class Server:
 
     def settings(self):
         if self.nginx:
-            return self.nginx.settings(self.ctx, B.CAP_DEFAULT).replace(
-                "daemon off;", "daemon on;")
+            return self.nginx.settings(self.ctx, B.CAP_DEFAULT,
+                                       root=self.root, daemon=True)
         return B.Fenix("fenix", "fenix").settings(
             self.ctx, B.CAP_DEFAULT).replace(
             "fenix server ", "fenix server -c CONF (root ROOT) ")
