@@ -131,6 +131,8 @@ server_main(int argc, char **argv)
 	if (test) {
 		fx_eprintf("fenix server: configuration %s is ok\n",
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
+		fx_eprintf("fenix server: backlog %d (net.core.somaxconn "
+		    "%d)\n", c.backlog, fx_listen_somaxconn());
 		fx_conf_free(&c);
 		return FX_EXIT_OK;
 	}

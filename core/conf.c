@@ -45,6 +45,8 @@ static const struct kw {
 } kws[] = {			/* sorted by name: bsearch */
 	{ "access_log",		T_STR,	offsetof(struct fx_conf, access_log),
 	    0, 0 },
+	{ "backlog",		T_INT,	offsetof(struct fx_conf, backlog),
+	    1, 1 << 30 },
 	{ "body_max",		T_SIZE,	offsetof(struct fx_conf, body_max),
 	    0, 1LL << 40 },
 	{ "dirlist",		T_BOOL,	offsetof(struct fx_conf, dirlist),
@@ -340,7 +342,7 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
     int nover, char *err, size_t errlen)
 {
 	const char *why;
-	int i;
+	int i, somax;
 
 	fx_conf_defaults(c);
 	if (file != NULL && fx_conf_file(c, file, err, errlen) == -1)
@@ -351,6 +353,10 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
 			return -1;
 		}
 	}
+	/* Unset or above what the kernel allows: the kernel's maximum. */
+	somax = fx_listen_somaxconn();
+	if (c->backlog == 0 || c->backlog > somax)
+		c->backlog = somax;
 	if (c->nlisten == 0 && fx_conf_set(c, "listen",
 	    "*:" FX_STR(CONFIG_DEFAULT_PORT), &why) == -1) {
 		fx_snprintf(err, errlen, "default listen: %s", why);

@@ -17,6 +17,7 @@ struct fx_conf {
 	const char	*pidfile;
 	int		 workers;	/* 0: one per online CPU */
 	int		 max_conns;	/* per worker */
+	int		 backlog;	/* listen queue; see fx_conf_load */
 	long long	 header_ms;	/* whole request head, body reads */
 	long long	 keepalive_ms;	/* idle between requests */
 	long long	 send_ms;	/* between two writes that progress */
@@ -57,6 +58,8 @@ int	fx_conf_file(struct fx_conf *c, const char *path, char *err,
 /*
  * The whole configuration: defaults, then file (may be NULL), then the
  * "NAME=VALUE" overrides of the command line.  0, or -1 with err.
+ * An unset backlog, or one above net.core.somaxconn, becomes
+ * net.core.somaxconn (the kernel would cap it silently).
  * Does not exit; the master uses it again on HUP.
  */
 int	fx_conf_load(struct fx_conf *c, const char *file, char *const *over,

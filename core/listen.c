@@ -135,6 +135,36 @@ fail:
 }
 
 int
+fx_listen_backlog(const struct fx_listen *l, int backlog)
+{
+	return listen(l->fd, backlog);
+}
+
+#define SOMAXCONN_FILE	"/proc/sys/net/core/somaxconn"
+
+int
+fx_listen_somaxconn(void)
+{
+	char buf[32];
+	ssize_t n;
+	long long v;
+	int fd;
+
+	if ((fd = open(SOMAXCONN_FILE, O_RDONLY | O_CLOEXEC)) == -1)
+		return 4096;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 4096;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (fx_parse_num(buf, 1, 1 << 30, &v) == -1)
+		return 4096;
+	return (int)v;
+}
+
+int
 fx_listen_parse_fds(const char *s, int *fds, int max,
     void (*bad)(const char *text, size_t n))
 {

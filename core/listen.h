@@ -36,6 +36,20 @@ void	fx_listen_name(const struct sockaddr *sa, char *buf, size_t len);
 int	fx_listen_open(struct fx_listen *l, int backlog);
 
 /*
+ * listen() again on l->fd, which listens already: Linux then only sets
+ * the length of its accept queue.  For sockets taken over or inherited.
+ * Returns 0 or -1 with errno.
+ */
+int	fx_listen_backlog(const struct fx_listen *l, int backlog);
+
+/*
+ * The kernel's maximum accept queue, net.core.somaxconn of this network
+ * namespace (what h2o and Go use), or 4096 (Linux's default since 5.4)
+ * when /proc cannot tell.  Never fails; does not block.
+ */
+int	fx_listen_somaxconn(void);
+
+/*
  * Parse an fd list as nginx writes NGINX ("3;4;", ':' also accepted)
  * into fds (at most max).  Entries that are not numbers from 0 to 65535
  * are reported through bad(text) and skipped.  Returns the count.

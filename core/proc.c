@@ -153,21 +153,24 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	if (resolve_user(c, err) == -1)
 		return -1;
 	for (i = 0; i < c->nlisten; i++) {
-		if (c->listen[i].fd != -1)	/* inherited */
-			continue;
-		for (j = 0; old != NULL && j < old->nlisten; j++)
+		for (j = 0; c->listen[i].fd == -1 && old != NULL &&
+		    j < old->nlisten; j++)
 			if (old->listen[j].fd != -1 &&
 			    strcmp(old->listen[j].name,
 			    c->listen[i].name) == 0) {
 				c->listen[i].fd = old->listen[j].fd;
 				break;
 			}
-		if (c->listen[i].fd == -1 &&
-		    fx_listen_open(&c->listen[i], 511) == -1) {
-			fx_snprintf(err, ERRLEN, "listen on %s: %s",
-			    c->listen[i].name, strerror(errno));
-			goto undo;
-		}
+		if (c->listen[i].fd == -1) {
+			if (fx_listen_open(&c->listen[i], c->backlog) == -1) {
+				fx_snprintf(err, ERRLEN, "listen on %s: %s",
+				    c->listen[i].name, strerror(errno));
+				goto undo;
+			}
+		} else if (fx_listen_backlog(&c->listen[i], c->backlog) == -1)
+			/* inherited or kept: the backlog set now applies */
+			fx_log_warn("backlog %d on %s", c->backlog,
+			    c->listen[i].name);
 	}
 	if (fx_file_init(c->root) == -1) {
 		fx_snprintf(err, ERRLEN, "document root %s: %s", c->root,
@@ -212,6 +215,8 @@ undo:
 			shared |= old->listen[k].fd == c->listen[j].fd;
 		if (!shared && c->listen[j].fd != -1)
 			close(c->listen[j].fd);
+		else if (shared)	/* the old backlog again */
+			(void)fx_listen_backlog(&c->listen[j], old->backlog);
 		c->listen[j].fd = -1;
 	}
 	if (old != NULL && old->root != NULL)

@@ -1,23 +1,24 @@
 #!/usr/bin/env python3
-"""Benchmark fenix against nginx (Debian nginx-light), side by side.
+"""Benchmark fenix against nginx (nginx-light) and h2o, side by side.
 
 Usage: python3 tests/bench/bench.py --fenix obj/fenix [--rounds N] [--quick]
 
-Every figure is one function fig_*(ctx, server) that starts its own server,
-measures, stops it and returns {row_key: value}.  The main loop runs each
-per-round figure for both servers, alternating which goes first from round
-to round, and prints the median of the rounds in ONE table:
-figure | fenix | nginx | fenix/nginx.  See tests/bench/README.md.
+Every figure is one function fig_*(ctx, server) (or a LoadCase) that
+starts its own server, measures, stops it and returns {row_key: value}.
+The main loop runs each per-round figure for every server, the order
+reversed from one round to the next (ABBA), and prints the medians of the
+rounds: a load table (one row per wrk load and server: req/s, MiB/s,
+CPU us/req, p50, p99, timeouts, errors), a table of the other figures
+(fenix | nginx | h2o | fenix/nginx | fenix/h2o), and every server's
+settings.  See tests/bench/README.md.
 
 Python 3 standard library only.  Linux only (/proc, taskset, epoll).
 """
-
 import argparse
 import errno
 import os
 import platform
 import re
-import resource
 import selectors
 import shutil
 import signal
@@ -25,529 +26,79 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-NGINX_DEFAULT = "/usr/sbin/nginx"
-APT_PACKAGES = ["nginx-light", "wrk", "valgrind", "strace"]
-NOFILE_WANTED = 65536
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-FILE_1K = "/1k.bin"
-FILE_1M = "/1m.bin"
-
-
-class NA(Exception):
-    """A figure that cannot be measured; the message says why."""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- limits, cpus
-
-def nofile_target():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if os.geteuid() == 0:
-        try:
-            # probe in a child, root may still be capped (containers)
-            r = subprocess.run(
-                [sys.executable, "-c",
-                 "import resource as r;"
-                 "r.setrlimit(r.RLIMIT_NOFILE,(%d,%d))" % (NOFILE_WANTED,
-                                                          NOFILE_WANTED)],
-                stderr=subprocess.DEVNULL, timeout=10)
-            if r.returncode == 0:
-                return NOFILE_WANTED
-        except (OSError, subprocess.SubprocessError):
-            pass
-    if hard == resource.RLIM_INFINITY:
-        return NOFILE_WANTED
-    return min(NOFILE_WANTED, hard)
-
-
-def raise_nofile(n):
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (n, max(n, resource.getrlimit(
-            resource.RLIMIT_NOFILE)[1])))
-    except (ValueError, OSError):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
-        except (ValueError, OSError):
-            pass
-
-
-class Ctx:
-    """Everything shared by the figures of one bench run."""
-
-    def __init__(self, args):
-        self.args = args
-        self.quick = args.quick
-        self.wrk_secs = args.duration
-        self.tmp = tempfile.mkdtemp(prefix="fenix-bench-")
-        os.chmod(self.tmp, 0o755)  # nginx workers run as nobody
-        self.root = os.path.join(self.tmp, "www")
-        self.nofile = nofile_target()
-        cpus = os.sched_getaffinity(0)
-        if {0, 1} <= cpus:
-            self.server_cpu, self.client_cpu = 1, 0
-        else:
-            self.server_cpu = self.client_cpu = None
-        self.have_taskset = shutil.which("taskset") is not None
-        self.wrk = shutil.which("wrk")
-        self.valgrind = shutil.which("valgrind")
-        self.strace = shutil.which("strace")
-        self.wrk_errors = {}   # server name -> summed socket errors + non-2xx
-        self.wrk_runs = {}     # server name -> number of wrk runs
-        self.seq = 0
-        self.live = []         # Running servers, for cleanup
-
-    def next_dir(self, name):
-        self.seq += 1
-        d = os.path.join(self.tmp, "%s-%d" % (name, self.seq))
-        os.mkdir(d)
-        os.chmod(d, 0o755)
-        return d
-
-    def make_root(self):
-        os.mkdir(self.root)
-        os.chmod(self.root, 0o755)
-        for name, size in (("1k.bin", 1024), ("1m.bin", 1 << 20)):
-            pat = bytes(range(256)) * (size // 256)
-            with open(os.path.join(self.root, name), "wb") as f:
-                f.write(pat[:size])
-        with open(os.path.join(self.root, "index.html"), "w") as f:
-            f.write("<!doctype html><title>bench</title>\n")
-        for n in os.listdir(self.root):
-            os.chmod(os.path.join(self.root, n), 0o644)
-
-    def pin(self, cpu):
-        """argv prefix pinning to cpu with taskset, or [] (see preexec)."""
-        if cpu is None or not self.have_taskset:
-            return []
-        return ["taskset", "-c", str(cpu)]
-
-    def preexec(self, cpu=None):
-        nofile = self.nofile
-
-        def fn():
-            raise_nofile(nofile)
-            if cpu is not None:
-                os.sched_setaffinity(0, {cpu})
-        return fn
-
-    def cleanup(self):
-        for r in list(self.live):
-            r.stop(timeout=5)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-# ---------------------------------------------------------------- /proc
-
-def proc_stat(pid):
-    """(ppid, utime+stime ticks, starttime) of pid, or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            s = f.read()
-    except OSError:
-        return None
-    rest = s[s.rindex(")") + 2:].split()
-    # rest[0] is field 3 (state): field n is rest[n - 3]
-    return int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[19])
-
-
-def children_of(pid):
-    kids = []
-    path = "/proc/%d/task/%d/children" % (pid, pid)
-    try:
-        with open(path) as f:
-            kids = [int(x) for x in f.read().split()]
-        if kids:
-            return kids
-    except OSError:
-        pass
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            st = proc_stat(int(d))
-            if st and st[0] == pid:
-                kids.append(int(d))
-    return kids
-
-
-def vmrss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise NA("no VmRSS for pid %d" % pid)
-
-
-def pss_kib(pid):
-    """Proportional set size: shared pages (the binary) split between
-    the processes that map them, so a sum over processes counts them once."""
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    raise NA("no Pss for pid %d" % pid)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-# ---------------------------------------------------------------- servers
-
-class ServerSpec:
-    """How to start one kind of server."""
-
-    def __init__(self, name, binary):
-        self.name = name
-        self.binary = binary
-        self.missing = None  # reason it cannot run, or None
-
-    def argv(self, ctx, port, wdir):
-        raise NotImplementedError
-
-
-class Fenix(ServerSpec):
-    def argv(self, ctx, port, wdir):
-        return [self.binary, "server", "-l", "127.0.0.1:%d" % port,
-                "-r", ctx.root, "-w", "1",
-                "-p", os.path.join(wdir, "fenix.pid"),
-                "-o", "max_conns=20000"]
-
-
-class Nginx(ServerSpec):
-    CONF = """daemon off;
-master_process on;
-worker_processes 1;
-error_log stderr;
-pid %(pid)s;
-events { worker_connections 20000; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 75;
-    keepalive_requests 1000000;
-    default_type application/octet-stream;
-    %(mime)s
-    server { listen 127.0.0.1:%(port)d; root %(root)s; }
-}
-"""
-
-    def __init__(self, name, binary):
-        super().__init__(name, binary)
-        self.has_e = False
-        try:
-            h = subprocess.run([binary, "-h"], capture_output=True,
-                               text=True, timeout=10)
-            self.has_e = "-e filename" in (h.stdout + h.stderr)
-        except (OSError, subprocess.SubprocessError):
-            pass
-
-    def argv(self, ctx, port, wdir):
-        mime = "/etc/nginx/mime.types"
-        conf = os.path.join(wdir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(self.CONF % {
-                "pid": os.path.join(wdir, "nginx.pid"), "port": port,
-                "root": ctx.root,
-                "mime": ("include %s;" % mime) if os.path.exists(mime) else ""})
-        os.makedirs(os.path.join(wdir, "logs"), exist_ok=True)
-        argv = [self.binary, "-c", conf, "-p", wdir + "/"]
-        if self.has_e:
-            argv += ["-e", "stderr"]
-        return argv
-
-
-class Running:
-    """One started server: master pid, worker pids, port."""
-
-    def __init__(self, ctx, spec, wrapper=(), pin=True, ready=True,
-                 timeout=10.0, pin_with_taskset=True):
-        self.ctx, self.spec = ctx, spec
-        if spec.missing:
-            raise NA(spec.missing)
-        self.port = free_port()
-        self.wdir = ctx.next_dir(spec.name)
-        self.errlog = os.path.join(self.wdir, "stderr.log")
-        argv = list(wrapper) + spec.argv(ctx, self.port, self.wdir)
-        cpu = ctx.server_cpu if pin else None
-        if cpu is not None and pin_with_taskset and ctx.have_taskset:
-            argv = ctx.pin(cpu) + argv
-            cpu = None
-        self.workers = []  # (pid, starttime)
-        with open(self.errlog, "wb") as err:
-            if pin_with_taskset:
-                self.t0 = time.perf_counter()
-                self.proc = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                    preexec_fn=ctx.preexec(cpu), close_fds=True)
-            else:
-                # no preexec_fn, so Python may vfork: the child inherits our
-                # (raised) RLIMIT_NOFILE and, for the spawn only, our CPU
-                mine = os.sched_getaffinity(0)
-                if cpu is not None:
-                    os.sched_setaffinity(0, {cpu})
-                try:
-                    self.t0 = time.perf_counter()
-                    self.proc = subprocess.Popen(
-                        argv, stdin=subprocess.DEVNULL, stdout=err,
-                        stderr=err, close_fds=True)
-                finally:
-                    os.sched_setaffinity(0, mine)
-        self.pid = self.proc.pid
-        ctx.live.append(self)
-        if ready:
-            try:
-                self.wait_ready(timeout)
-            except BaseException:
-                self.stop()
-                raise
-
-    def tail(self):
-        try:
-            with open(self.errlog, errors="replace") as f:
-                return " ".join(f.read().strip().splitlines()[-2:])[:200]
-        except OSError:
-            return ""
-
-    def wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise NA("%s exited %s: %s" % (self.spec.name,
-                                                self.proc.returncode,
-                                                self.tail()))
-            try:
-                st, _ = http_get(self.port, FILE_1K, timeout=max(
-                    1.0, deadline - time.monotonic()))
-                if st == 200:
-                    break
-                raise NA("%s answered %s to GET %s" % (self.spec.name, st,
-                                                       FILE_1K))
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise NA("%s not ready after %.0fs: %s" % (
-                        self.spec.name, timeout, self.tail()))
-                time.sleep(0.005)
-        while True:
-            kids = children_of(self.pid)
-            if kids:
-                break
-            if time.monotonic() > deadline:
-                raise NA("%s: no worker process found" % self.spec.name)
-            time.sleep(0.005)
-        for k in kids:
-            st = proc_stat(k)
-            if st:
-                self.workers.append((k, st[2]))
-
-    def worker(self):
-        if len(self.workers) != 1:
-            raise NA("%s: expected 1 worker, found %d" % (
-                self.spec.name, len(self.workers)))
-        return self.workers[0][0]
-
-    def pids(self):
-        return [self.pid] + [w for w, _ in self.workers]
-
-    def cpu_ticks(self):
-        total = 0
-        for p in self.pids():
-            st = proc_stat(p)
-            if st:
-                total += st[1]
-        return total
-
-    def _ours(self, pid, start):
-        st = proc_stat(pid)
-        return st is not None and st[2] == start
-
-    def stop(self, timeout=10.0):
-        """SIGQUIT the master, SIGKILL after timeout; wait for the workers."""
-        if self in self.ctx.live:
-            self.ctx.live.remove(self)
-        if self.proc.poll() is None:
-            try:
-                os.kill(self.pid, signal.SIGQUIT)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait()
-        deadline = time.monotonic() + timeout
-        for pid, start in self.workers:
-            while self._ours(pid, start) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if self._ours(pid, start):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        return self.proc.returncode
-
-
-# ---------------------------------------------------------------- http client
-
-def request_bytes(path, close=False):
-    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (
-        path, "Connection: close\r\n" if close else "")).encode()
-
-
-class Reader:
-    """Reads whole HTTP/1.1 responses (Content-Length bodies) off a socket."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = bytearray()
-
-    def _fill(self):
-        data = self.sock.recv(262144)
-        if not data:
-            raise ConnectionError("connection closed by server")
-        self.buf += data
-
-    def response(self):
-        while True:
-            end = self.buf.find(b"\r\n\r\n")
-            if end >= 0:
-                break
-            self._fill()
-        head = bytes(self.buf[:end]).decode("latin-1")
-        lines = head.split("\r\n")
-        status = int(lines[0].split()[1])
-        clen = 0
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            if k.strip().lower() == "content-length":
-                clen = int(v.strip())
-        total = end + 4 + clen
-        while len(self.buf) < total:
-            self._fill()
-        del self.buf[:total]
-        return status, clen
-
-
-def http_get(port, path, timeout=5.0):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        s.sendall(request_bytes(path, close=True))
-        return Reader(s).response()
-    finally:
-        s.close()
-
-
-class KeepAliveClient:
-    """conns persistent connections, one request in flight per connection,
-    strict round robin, no pipelining."""
-
-    def __init__(self, port, conns=4, path=FILE_1K, timeout=60.0):
-        self.req = request_bytes(path)
-        self.socks, self.readers, self.inflight = [], [], []
-        for _ in range(conns):
-            s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.socks.append(s)
-            self.readers.append(Reader(s))
-            self.inflight.append(False)
-        self.bad = 0
-
-    def _finish(self, k):
-        st, _ = self.readers[k].response()
-        if st != 200:
-            self.bad += 1
-        self.inflight[k] = False
-
-    def run(self, n):
-        """Send exactly n requests and read their n answers."""
-        c = len(self.socks)
-        for i in range(n):
-            k = i % c
-            if self.inflight[k]:
-                self._finish(k)
-            self.socks[k].sendall(self.req)
-            self.inflight[k] = True
-        for k in range(c):
-            if self.inflight[k]:
-                self._finish(k)
-        if self.bad:
-            raise NA("%d non-200 answers" % self.bad)
-
-    def close(self):
-        for s in self.socks:
-            s.close()
-
-
-# ---------------------------------------------------------------- wrk
-
-UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
-
-
-def run_wrk(ctx, run, path, conns, extra=(), latency=False):
-    if not ctx.wrk:
-        raise NA("wrk missing (apt-get install -y wrk)")
-    url = "http://127.0.0.1:%d%s" % (run.port, path)
-    argv = ctx.pin(ctx.client_cpu) + [
-        ctx.wrk, "-t1", "-c%d" % conns, "-d%ds" % ctx.wrk_secs]
-    if latency:
-        argv.append("--latency")
-    argv += list(extra) + [url]
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=ctx.wrk_secs + 60,
-                           preexec_fn=ctx.preexec(
-                               None if ctx.have_taskset else ctx.client_cpu))
-    except subprocess.TimeoutExpired:
-        raise NA("wrk timed out")
-    out = p.stdout
-    m = re.search(r"(\d+) requests in", out)
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
-    tr = re.search(r"Transfer/sec:\s*([\d.]+)([KMGT]?B)", out)
-    if p.returncode != 0 or not (m and rps and tr):
-        raise NA("wrk failed: %s" % (p.stderr.strip() or out.strip())[:160])
-    errs = 0
-    se = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
-                   r"timeout (\d+)", out)
-    if se:
-        errs += sum(int(x) for x in se.groups())
-    nx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if nx:
-        errs += int(nx.group(1))
-    name = run.spec.name
-    ctx.wrk_errors[name] = ctx.wrk_errors.get(name, 0) + errs
-    ctx.wrk_runs[name] = ctx.wrk_runs.get(name, 0) + 1
-    lat = ", ".join("p%s %s" % (q, v) for q, v in re.findall(
-        r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    return {"requests": int(m.group(1)), "rps": float(rps.group(1)),
-            "bytes_per_sec": float(tr.group(1)) * UNITS[tr.group(2)],
-            "errors": errs, "latency": lat or "?"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import *  # noqa: E402,F401,F403  (and re-exported)
 
 
 # ---------------------------------------------------------------- figures
 # Each returns {row_key: value} or {row_key: (value, note)}; raises NA.
 
-def fig_keepalive_1k(ctx, spec):
-    """1. keep-alive 1 KiB: req/s and server CPU us per request."""
-    run = Running(ctx, spec)
-    try:
-        t0 = run.cpu_ticks()
-        w = run_wrk(ctx, run, FILE_1K, 32, latency=True)
-        t1 = run.cpu_ticks()
-    finally:
-        run.stop()
-    us = cpu_us_per_req(w, t0, t1)
-    return {"ka_rps": (w["rps"], "wrk latency %s" % w["latency"]),
-            "ka_cpu": us}
+SLOW = float("inf")    # a p50 or p99 over wrk's 2 s timeout
+
+
+class LoadCase:
+    """One wrk load: its own server (connection cap conns_cap), one wrk
+    run; req/s, MiB/s, server CPU per request, p50, p99, timeouts and
+    other errors go into the load table."""
+
+    FIELDS = ("rps", "mib_s", "cpu", "p50", "p99", "timeouts", "errors")
+
+    def __init__(self, key, label, path, conns, close=False,
+                 cap=CAP_DEFAULT):
+        self.key, self.label, self.path = key, label, path
+        self.conns, self.close, self.cap = conns, close, cap
+        self.__name__ = "load_" + key
+
+    def __call__(self, ctx, spec):
+        run = Running(ctx, spec, conns=self.cap)
+        try:
+            t0 = run.cpu_ticks()
+            # thousands of connections take seconds to open: at least 10 s
+            w = run_wrk(ctx, run, self.path, self.conns, extra=[
+                "-H", "Connection: close"] if self.close else [],
+                secs=max(ctx.wrk_secs, 10) if self.cap == CAP_MANY else None)
+            t1 = run.cpu_ticks()
+            alive = run.proc.poll() is None
+        finally:
+            run.stop()
+        if not alive:
+            raise NA("server died under load: %s" % run.tail())
+        k = self.key + "."
+        got = {k + "rps": w["rps"],
+               k + "mib_s": w["bytes_per_sec"] / (1 << 20),
+               k + "timeouts": w["timeouts"], k + "errors": w["errors"]}
+        if w["requests"] == 0:
+            none = NA("wrk completed no request (%d timeouts, %d errors)" % (
+                w["timeouts"], w["errors"]))
+            got.update({k + "cpu": none, k + "p50": none, k + "p99": none})
+            return got
+        # wrk counts an answer slower than its 2 s timeout in requests
+        # and in timeouts, not in its latency distribution (a request
+        # still unanswered at a check is a timeout too)
+        slow = w["timeouts"] / float(w["requests"])
+        got.update({k + "cpu": cpu_us_per_req(w, t0, t1),
+                    k + "p50": SLOW if slow >= 0.5 else w["p50"],
+                    k + "p99": SLOW if slow >= 0.01 else w["p99"]})
+        return got
+
+
+LOADS = [
+    LoadCase("ka1k", "keep-alive 1 KiB, 32 conns", FILE_1K, 32),
+    LoadCase("close1k", "new conn per request 1 KiB, 32 conns", FILE_1K, 32,
+             close=True),
+    LoadCase("ka100k", "keep-alive 100 KiB, 50 conns", FILE_100K, 50),
+    LoadCase("ka1m", "keep-alive 1 MiB, 8 conns", FILE_1M, 8),
+    LoadCase("c3k1k", "keep-alive 1 KiB, 3,000 conns", FILE_1K, 3000,
+             cap=CAP_MANY),
+    LoadCase("c3k100k", "keep-alive 100 KiB, 3,000 conns", FILE_100K, 3000,
+             cap=CAP_MANY),
+    LoadCase("c10k1k", "keep-alive 1 KiB, 10,000 conns", FILE_1K, 10000,
+             cap=CAP_MANY),
+    LoadCase("c10k100k", "keep-alive 100 KiB, 10,000 conns", FILE_100K,
+             10000, cap=CAP_MANY),
+]
 
 
 def callgrind_ir(path):
@@ -688,32 +239,6 @@ def cpu_us_per_req(w, t0, t1):
     return (t1 - t0) * 1e6 / CLK_TCK / w["requests"]
 
 
-def fig_conn_close_1k(ctx, spec):
-    """4. a new connection per request, 1 KiB: req/s."""
-    run = Running(ctx, spec)
-    try:
-        t0 = run.cpu_ticks()
-        w = run_wrk(ctx, run, FILE_1K, 32, extra=["-H", "Connection: close"])
-        t1 = run.cpu_ticks()
-    finally:
-        run.stop()
-    return {"close_rps": (w["rps"], "server CPU %.2f us/req" %
-                          cpu_us_per_req(w, t0, t1))}
-
-
-def fig_big_file(ctx, spec):
-    """5. 1 MiB file over keep-alive: MiB/s."""
-    run = Running(ctx, spec)
-    try:
-        t0 = run.cpu_ticks()
-        w = run_wrk(ctx, run, FILE_1M, 8)
-        t1 = run.cpu_ticks()
-    finally:
-        run.stop()
-    return {"mib_s": (w["bytes_per_sec"] / (1 << 20),
-                      "server CPU %.0f us/MiB" % cpu_us_per_req(w, t0, t1))}
-
-
 def fig_socket_errors(ctx, spec):
     """6. wrk socket errors + non-2xx/3xx over every wrk run of the server."""
     runs = ctx.wrk_runs.get(spec.name, 0)
@@ -728,7 +253,8 @@ def fig_idle_rss(ctx, spec):
     run = Running(ctx, spec)  # Running does the one request
     try:
         time.sleep(0.1)
-        pids = [run.pid, run.worker()]
+        run.worker()
+        pids = run.pids()
         kib = sum(vmrss_kib(p) for p in pids)
         pss = sum(pss_kib(p) for p in pids)
     finally:
@@ -804,7 +330,7 @@ def open_idle_conns(port, n, window=256, timeout=60.0):
 def fig_conn_memory(ctx, spec):
     """8. worker RSS growth per idle keep-alive connection, bytes."""
     n = ctx.args.idle_conns
-    run = Running(ctx, spec)
+    run = Running(ctx, spec, conns=CAP_MANY)
     conns = []
     try:
         worker = run.worker()
@@ -932,8 +458,9 @@ class Row:
 
 
 class Figure:
-    def __init__(self, fn, rows, per_round=True):
+    def __init__(self, fn, rows, per_round=True, load=None):
         self.fn, self.rows, self.per_round = fn, rows, per_round
+        self.load = load   # the LoadCase, for the load table
 
 
 def fmt_int(v):
@@ -945,25 +472,22 @@ def fmt_size(v):
         "%d (%.1f KiB)" % (v, v / 1024.0)
 
 
-FIGURES = [
-    Figure(fig_keepalive_1k, [
-        Row("ka_rps", "keep-alive 1KiB req/s", fmt_int),
-        Row("ka_cpu", "keep-alive 1KiB server CPU us/req", "%.2f".__mod__,
-            lower_better=True)]),
+def load_figure(case):
+    return Figure(case, [Row("%s.%s" % (case.key, f), f, None)
+                         for f in LoadCase.FIELDS], load=case)
+
+
+FIGURES = [load_figure(c) for c in LOADS] + [
     Figure(fig_instructions, [
         Row("instr", "instructions/req (callgrind)", fmt_int,
             lower_better=True)]),
     Figure(fig_syscalls, [
         Row("syscalls", "syscalls/req (strace)", "%.2f".__mod__,
             lower_better=True)]),
-    Figure(fig_conn_close_1k, [
-        Row("close_rps", "new conn/req 1KiB req/s", fmt_int)]),
-    Figure(fig_big_file, [
-        Row("mib_s", "keep-alive 1MiB MiB/s", "%.1f".__mod__)]),
     Figure(fig_idle_rss, [
-        Row("rss", "idle RSS master+worker KiB", fmt_int,
+        Row("rss", "idle RSS, all processes, KiB", fmt_int,
             lower_better=True),
-        Row("pss", "idle PSS master+worker KiB (binary once)", fmt_int,
+        Row("pss", "idle PSS, all processes, KiB (binary once)", fmt_int,
             lower_better=True)]),
     Figure(fig_conn_memory, [
         Row("conn_mem", "bytes per idle keep-alive conn", fmt_int,
@@ -972,7 +496,7 @@ FIGURES = [
         Row("start_ms", "exec to first answer ms", "%.2f".__mod__,
             lower_better=True)]),
     Figure(fig_socket_errors, [
-        Row("errors", "wrk socket errors + non-2xx (must be 0)", fmt_int,
+        Row("errors", "wrk socket errors + non-2xx + timeouts", fmt_int,
             lower_better=True, ratio=False)], per_round=False),
     Figure(fig_binary_size, [
         Row("size", "binary size bytes", fmt_size, lower_better=True)],
@@ -989,6 +513,8 @@ def ensure_tools(args):
     missing = [t for t in need if not shutil.which(t)]
     if not os.path.exists(args.nginx) and args.nginx == NGINX_DEFAULT:
         missing.append("nginx")
+    if not os.path.exists(args.h2o) and args.h2o == H2O_DEFAULT:
+        missing.append("h2o")
     if args.quick and "valgrind" in missing:
         missing.remove("valgrind")
     if not missing:
@@ -1008,9 +534,10 @@ def ensure_tools(args):
                                stderr=subprocess.DEVNULL, timeout=300)
         except (OSError, subprocess.SubprocessError) as e:
             notes.append("apt-get failed: %s" % e)
+    paths = {"nginx": args.nginx, "h2o": args.h2o}
     still = [t for t in missing
-             if not (shutil.which(t) or (t == "nginx" and
-                                         os.path.exists(args.nginx)))]
+             if not (shutil.which(t) or (t in paths and
+                                         os.path.exists(paths[t])))]
     if still:
         notes.append("missing %s: as root, apt-get install -y %s" % (
             ", ".join(still), " ".join(APT_PACKAGES)))
@@ -1025,6 +552,17 @@ def loadavg():
         return "?"
 
 
+def version(spec):
+    argv = {"nginx": [spec.binary, "-v"],
+            "h2o": [spec.binary, "--version"]}.get(
+                spec.name, [spec.binary, "--version"])
+    try:
+        v = subprocess.run(argv, capture_output=True, text=True, timeout=5)
+        return (v.stdout + v.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return ""
+
+
 def machine_header(ctx, specs):
     try:
         model = ""
@@ -1035,43 +573,130 @@ def machine_header(ctx, specs):
                     break
     except OSError:
         model = "?"
-    lines = ["fenix vs nginx: nproc %d (%s), Linux %s, %d round(s)%s, "
-             "medians" % (os.cpu_count() or 0, model, platform.release(),
-                          ctx.args.rounds, " --quick" if ctx.quick else "")]
+    order = ("%s, then reversed (%s)" % (
+        " ".join(s.name for s in specs),
+        "ABBA: every server first as often as last"
+        if ctx.args.rounds % 2 == 0 else
+        "ODD number of rounds: the order is not balanced"))
+    lines = ["%s: nproc %d (%s), Linux %s, %d round(s)%s, medians; "
+             "run at %s" % (
+                 " vs ".join(s.name for s in specs), os.cpu_count() or 0,
+                 model, platform.release(), ctx.args.rounds,
+                 " --quick" if ctx.quick else "",
+                 time.strftime("%Y-%m-%d %H:%M %Z")),
+             "order of the servers in each figure: round 1 %s, round 2 "
+             "the reverse, and so on" % order]
     if ctx.server_cpu is not None:
         lines.append("servers pinned to CPU %d, clients (wrk, python) to "
-                     "CPU %d; wrk -t1 -d%ds; RLIMIT_NOFILE %d" % (
+                     "CPU %d; wrk -t1 -d%ds --latency (timeout 2 s); "
+                     "RLIMIT_NOFILE %d" % (
                          ctx.server_cpu, ctx.client_cpu, ctx.wrk_secs,
                          ctx.nofile))
     else:
         lines.append("NOT pinned (fewer than 2 usable CPUs); RLIMIT_NOFILE %d"
                      % ctx.nofile)
     for s in specs:
-        ver = ""
-        try:
-            v = subprocess.run([s.binary, "-v"] if s.name == "nginx"
-                               else [s.binary, "--version"],
-                               capture_output=True, text=True, timeout=5)
-            ver = (v.stdout + v.stderr).strip().splitlines()[0]
-        except (OSError, subprocess.SubprocessError, IndexError):
-            pass
         shown = s.binary
         if s.name == "fenix":
             shown = "%s (copied at start)" % ctx.args.fenix
-        lines.append("%s: %s %s" % (s.name, shown, ver))
+        lines.append("%s: %s %s" % (s.name, shown, version(s)))
     return lines
+
+
+def settings_lines(ctx, specs):
+    """Each server's settings, for the default connection cap; the
+    figures with thousands of connections raise the cap of all alike."""
+    out = ["settings: every server runs one worker (process or thread), "
+           "no access log, listen backlog %d (net.core.somaxconn), and a "
+           "connection cap of %d (%d for the 3,000 and 10,000 connection "
+           "loads and the idle connections): max_conns, "
+           "worker_connections, max-connections" % (
+               ctx.backlog, CAP_DEFAULT, CAP_MANY)]
+    for s in specs:
+        if s.missing:
+            continue
+        out.append("--- %s" % s.settings(ctx, CAP_DEFAULT))
+    return out
+
+
+def cell(v, key):
+    f = key.rsplit(".", 1)[1]
+    if v == SLOW:
+        return ">2000"
+    if f in ("rps", "timeouts", "errors"):
+        return "%d" % round(v)
+    if f in ("p50", "p99"):
+        return ("%.0f" % v) if v >= 100 else ("%.2f" % v) if v < 10 \
+            else ("%.1f" % v)
+    return "%.1f" % v if f == "mib_s" else "%.2f" % v
+
+
+def table(rows):
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for i, r in enumerate(rows):
+        out.append(" | ".join(
+            r[0].ljust(w[0]) if j == 0 else r[j].rjust(w[j])
+            for j in range(len(r))))
+        if i == 0:
+            out.append("-" * (sum(w) + 3 * (len(w) - 1)))
+    return out
+
+
+def render_load(ctx, figs, specs, results, foot):
+    """One row per load and server: req/s, MiB/s, CPU, p50, p99 (medians
+    of the rounds), timeouts and errors (sums over the rounds)."""
+    rows = [("load (wrk)", "server", "req/s", "MiB/s", "CPU us/req",
+             "p50 ms", "p99 ms", "timeouts", "errors")]
+    for fig in figs:
+        case = fig.load
+        if case is None:
+            continue
+        for s in specs:
+            cells = []
+            noted = False
+            for f in LoadCase.FIELDS:
+                key = "%s.%s" % (case.key, f)
+                got = results.get(key, {}).get(s.name, [])
+                nums = [v for v in got if not isinstance(v, NA)]
+                nas = [v for v in got if isinstance(v, NA)]
+                if not nums:
+                    cells.append("n/a")
+                elif f in ("timeouts", "errors"):
+                    cells.append(cell(sum(nums), key))
+                else:
+                    cells.append(cell(statistics.median(nums), key))
+                if nas and not noted:
+                    noted = True
+                    foot.append("%s, %s: %d of %d round(s) n/a: %s" % (
+                        case.label, s.name, len(nas), len(got), nas[0]))
+                if ctx.args.verbose and f in ("rps", "p99"):
+                    foot.append("%s, %s: %s per round: %s" % (
+                        case.label, s.name, f, " ".join(
+                            "n/a" if isinstance(v, NA) else cell(v, key)
+                            for v in got)))
+            rows.append((case.label, s.name) + tuple(cells))
+    if len(rows) == 1:
+        return []
+    return table(rows) + [""]
 
 
 def render(ctx, figs, specs, results, notes, header):
     """results[row_key][server] = list of values; notes[(key,srv)] = str"""
-    fen, ngx = specs[0].name, specs[1].name
-    table = [("figure", fen, ngx, "%s/%s" % (fen, ngx))]
+    names = [s.name for s in specs]
+    fen, peers = names[0], names[1:]
     foot = []
+    out = list(header) + [""]
+    out += render_load(ctx, figs, specs, results, foot)
+    rows = [("figure",) + tuple(names) +
+            tuple("%s/%s" % (fen, p) for p in peers)]
     for fig in figs:
+        if fig.load is not None:
+            continue
         for row in fig.rows:
             cells = []
             vals = {}
-            for s in (fen, ngx):
+            for s in names:
                 got = results.get(row.key, {}).get(s, [])
                 nums = [v for v in got if not isinstance(v, NA)]
                 if nums:
@@ -1090,32 +715,30 @@ def render(ctx, figs, specs, results, notes, header):
                     cells.append("n/a")
                     why = got[0] if got else "not run"
                     foot.append("%s, %s: n/a: %s" % (row.label, s, why))
-            if row.ratio and fen in vals and ngx in vals and vals[ngx]:
-                ratio = "%.2fx" % (vals[fen] / vals[ngx])
-            else:
-                ratio = "-"
+            ratios = []
+            for p in peers:
+                if row.ratio and fen in vals and vals.get(p):
+                    ratios.append("%.2fx" % (vals[fen] / vals[p]))
+                else:
+                    ratios.append("-")
             label = row.label + (" (lower is better)" if row.lower_better
                                  else "")
-            table.append((label, cells[0], cells[1], ratio))
-            for s in (fen, ngx):
+            rows.append((label,) + tuple(cells) + tuple(ratios))
+            for s in names:
                 if (row.key, s) in notes:
                     foot.append("%s, %s: %s" % (row.label, s,
                                                 notes[(row.key, s)]))
             if ctx.args.verbose:
-                for s in (fen, ngx):
+                for s in names:
                     got = results.get(row.key, {}).get(s, [])
                     foot.append("%s, %s: rounds: %s" % (
                         row.label, s, " ".join(
                             "n/a" if isinstance(v, NA) else row.fmt(v)
                             for v in got)))
-    w = [max(len(r[i]) for r in table) for i in range(4)]
-    out = list(header)
-    for i, r in enumerate(table):
-        out.append("%s | %s | %s | %s" % (r[0].ljust(w[0]), r[1].rjust(w[1]),
-                                          r[2].rjust(w[2]), r[3].rjust(w[3])))
-        if i == 0:
-            out.append("-" * (sum(w) + 9))
+    if len(rows) > 1:
+        out += table(rows)
     out += ["note: " + f for f in foot]
+    out += settings_lines(ctx, specs)
     return "\n".join(out)
 
 
@@ -1138,14 +761,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fenix", default="obj/fenix")
     ap.add_argument("--nginx", default=NGINX_DEFAULT)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--h2o", default=H2O_DEFAULT)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="even, so that each server goes first as often "
+                         "as last (default 2)")
     ap.add_argument("--quick", action="store_true",
                     help="1 round, 2 s wrk runs, no valgrind")
     ap.add_argument("--duration", type=int, default=None,
                     help="seconds per wrk run (default 5, --quick 2)")
     ap.add_argument("--only", default="",
                     help="comma-separated figure function names, e.g. "
-                         "fig_keepalive_1k,fig_syscalls")
+                         "load_ka1k,fig_syscalls (load_KEY for a load: %s)"
+                         % ",".join(c.key for c in LOADS))
+    ap.add_argument("--servers", default="fenix,nginx,h2o",
+                    help="comma-separated: which of fenix,nginx,h2o run")
     ap.add_argument("--cg-n1", type=int, default=2000)
     ap.add_argument("--cg-n2", type=int, default=12000)
     ap.add_argument("--strace-n", type=int, default=5000)
@@ -1178,7 +807,13 @@ def main():
     if not os.access(nginx.binary, os.X_OK):
         nginx.missing = "%s missing (apt-get install -y nginx-light)" % (
             args.nginx)
-    specs = [fenix, nginx]
+    h2o = H2o("h2o", args.h2o)
+    if not os.access(h2o.binary, os.X_OK):
+        h2o.missing = "%s missing (apt-get install -y h2o)" % args.h2o
+    specs = [s for s in (fenix, nginx, h2o)
+             if s.name in args.servers.split(",")]
+    if not specs or specs[0] is not fenix:
+        ap.error("--servers must include fenix")
 
     figs = FIGURES
     if args.only:

@@ -59,6 +59,27 @@ main(void)
 	CHECK(fx_conf_set(&c, "listen", "host:80", &why) == -1);
 	CHECK(c.nlisten == 4);
 
+	/* backlog: the kernel's maximum unless set lower. */
+	{
+		char err[128];
+		char *lo[] = { "backlog=100" }, *hi[] = { "backlog=1073741824" };
+		char *zero[] = { "backlog=0" };
+		int max = fx_listen_somaxconn();
+
+		CHECK(max > 0);
+		fx_conf_free(&c);
+		CHECK(fx_conf_load(&c, NULL, NULL, 0, err, sizeof(err)) == 0 &&
+		    c.backlog == max);
+		fx_conf_free(&c);
+		CHECK(fx_conf_load(&c, NULL, lo, 1, err, sizeof(err)) == 0 &&
+		    c.backlog == (max < 100 ? max : 100));
+		fx_conf_free(&c);
+		CHECK(fx_conf_load(&c, NULL, hi, 1, err, sizeof(err)) == 0 &&
+		    c.backlog == max);
+		fx_conf_free(&c);
+		CHECK(fx_conf_load(&c, NULL, zero, 1, err, sizeof(err)) == -1);
+	}
+
 	/* The keyword table is sorted: bsearch depends on it. */
 	T_CASE_BEGIN();
 	for (i = 1; fx_conf_keyword(i) != NULL; i++)
