@@ -151,6 +151,16 @@ fuzz-bins:
 fuzz: fuzz-bins
 	@sh tests/fuzz/run.sh -t $(FUZZ_TIME) $(FUZZ_TARGETS)
 
+# `make diff-nginx`: the golden requests and the fuzz corpora sent to fenix
+# and to nginx-light; every difference in status needs a reason in
+# tests/diff/nginx-diff.txt.
+diff-nginx: $(BIN)
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
+		{ [ "$$(id -u)" = 0 ] && apt-get install -y -qq nginx-light \
+		>/dev/null 2>&1; } || \
+		{ echo "make diff-nginx needs nginx (apt-get install nginx-light)" >&2; exit 1; }
+	python3 tests/diff/diff_nginx.py --fenix $(BIN)
+
 bench: $(BIN)
 	python3 tests/bench/bench.py --fenix $(BIN)
 
