@@ -4,8 +4,9 @@
  * listen address, the NGINX fd list, and LISTEN_FDS through
  * fx_listen_inherit.  The input is split at its first newline: the
  * address (also the NGINX value), then LISTEN_FDS.  A listening socket
- * of our own is named in NGINX when the first byte is odd, so that the
- * adopt path runs too; it must be adopted or left open, never lost.
+ * of our own is named first in NGINX (the list is cut after 64 entries)
+ * when the first byte is odd, so that the adopt path runs too; it must be
+ * adopted, and stay open whatever else the lists name.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -88,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && data[0] & 1) {
 		if (fx_listen_open(&own, 1) == 0)
 			own_fd = own.fd;
-		snprintf(env, an + 32, "%s;%d", a, own_fd);
+		snprintf(env, an + 32, "%d;%s", own_fd, a);
 	} else
 		snprintf(env, an + 32, "%s", a);
 	setenv("NGINX", env, 1);
