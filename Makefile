@@ -41,7 +41,7 @@ BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
 .PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
-	install run fuzz bench bench-upgrade size musl
+	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl
 .SUFFIXES:
 
 all: $(BIN)
@@ -116,16 +116,50 @@ PORT ?= 8080
 run: $(BIN)
 	$(BIN) server -l 127.0.0.1:$(PORT) -r www
 
-# `make fuzz`: libFuzzer (clang) on the HTTP parser, FUZZ_TIME seconds.
+# Fuzzing (clang, libFuzzer, ASan+UBSan): tests/fuzz/T_fuzz.c for each
+# target T, seeds in tests/fuzz/T/, what it finds in obj/fuzz/corpus/T.
+# `make fuzz` runs every target FUZZ_TIME seconds; `make fuzz-bins` only
+# builds them (tests/integration/fuzz.sh runs each a few seconds).
+FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
-fuzz:
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
-	@mkdir -p obj/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore \
-		-o obj/fuzz/http_fuzz core/http.c core/body.c \
-		tests/fuzz/http_fuzz.c
-	obj/fuzz/http_fuzz -max_total_time=$(FUZZ_TIME) -max_len=20000 \
-		obj/fuzz/corpus tests/unit/data
+FUZZ_TARGETS = http path range etag date conf listen conn
+FUZZ_BINS = $(FUZZ_TARGETS:%=obj/fuzz/%_fuzz)
+FUZZ_CFLAGS = -std=c99 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS = $(patsubst %.c,obj/fuzz/%.o,$(filter-out core/main.c,\
+	$(wildcard core/*.c)))
+# conn_fuzz drives conn.c through wrapped accept4, I/O and parsers.
+FUZZ_LIBS_conn = -Wl,--wrap=accept4,--wrap=read,--wrap=writev \
+	-Wl,--wrap=send,--wrap=sendfile \
+	-Wl,--wrap=fx_http_parse,--wrap=fx_body_parse
+
+obj/fuzz/core/%.o: core/%.c $(CONFIG_H)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Iobj -Icore \
+		-DFX_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+obj/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iobj -Icore -o $@ $< \
+		$(FUZZ_OBJS) $(FUZZ_LIBS_$*)
+
+-include $(FUZZ_OBJS:.o=.d)
+
+fuzz-bins:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	@sh tests/fuzz/run.sh -t $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# `make diff-nginx`: the golden requests and the fuzz corpora sent to fenix
+# and to nginx-light; every difference in status needs a reason in
+# tests/diff/nginx-diff.txt.
+diff-nginx: $(BIN)
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
+		{ [ "$$(id -u)" = 0 ] && apt-get install -y -qq nginx-light \
+		>/dev/null 2>&1; } || \
+		{ echo "make diff-nginx needs nginx (apt-get install nginx-light)" >&2; exit 1; }
+	python3 tests/diff/diff_nginx.py --fenix $(BIN)
 
 bench: $(BIN)
 	python3 tests/bench/bench.py --fenix $(BIN)

@@ -232,6 +232,14 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 		fx_log_warnx("%s fd %d: not open, skipped", from, fd);
 		return 0;
 	}
+	/* Named twice (NGINX="3;3;", or in NGINX and LISTEN_FDS): keep it. */
+	for (i = 0; i < n; i++) {
+		if (l[i].fd == fd) {
+			fx_log_warnx("%s fd %d: named twice, skipped", from,
+			    fd);
+			return 0;
+		}
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ol) == -1 ||
 	    type != SOCK_STREAM) {
 		fx_log_warnx("%s fd %d: not a stream socket, skipped", from,
