@@ -145,9 +145,10 @@ load4(const void *p)
 }
 
 /*
- * Compare n >= 4 bytes with a lowercase name of letters and '-', ASCII
- * case-folded a word at a time.  OR-ing 0x20 folds letters and keeps '-';
- * of the other bytes only CR folds onto one of these, and no CR gets here.
+ * Compare n >= 4 bytes with a lowercase name of letters, digits and '-',
+ * ASCII case-folded a word at a time.  OR-ing 0x20 folds letters and keeps
+ * '-' and digits; of the other bytes CR folds onto '-' and some CTLs onto
+ * digits, so a caller that can see a CR must refuse it itself.
  */
 static HOT int
 lc_eq(const unsigned char *p, const char *lc, size_t n)
@@ -163,12 +164,17 @@ lc_eq(const unsigned char *p, const char *lc, size_t n)
 	return ((load8(p + n - 8) | ONES * 0x20) == load8(lc + n - 8));
 }
 
-/* Does the line at s start with name (lowercase, n >= 4 bytes) and ':'? */
+/*
+ * Does the line at s start with name (lowercase, n >= 4 bytes) and ':'?
+ * A CR would fold onto a '-' ("Content\rLength"): such a line is no
+ * match, and the token check of other names then refuses it.
+ */
 static HOT int
 name_is(const unsigned char *s, const unsigned char *end, const char *name,
     size_t n)
 {
-	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n));
+	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n) &&
+	    memchr(s, '\r', n) == NULL);
 }
 
 /*
