@@ -58,6 +58,7 @@ struct fx_conn {
 	unsigned char		 rready;	/* may have bytes to read */
 	unsigned char		 wready;	/* may write without EAGAIN */
 	unsigned char		 rdhup;		/* the client shut its side */
+	unsigned char		 body;		/* body left to discard */
 	unsigned char		 family;
 	unsigned char		 addr[16];
 };
@@ -80,6 +81,7 @@ static struct fx_timerq q_accept, q_flush;
 static struct fx_timer t_accept, t_flush;
 
 static int conn_run(struct fx_conn *);
+static int conn_next(struct fx_conn *);
 
 static struct fx_busy *
 busy_get(void)
@@ -216,7 +218,8 @@ conn_read(struct fx_conn *c)
 	size_t room;
 	ssize_t n;
 
-	if (b->len == BUF_SIZE && b->pos > 0 && c->state == C_HEAD) {
+	if (b->pos > 0 && c->state == C_HEAD) {
+		/* A pipelined head: move it to the front, for room. */
 		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
 		b->len -= b->pos;
 		b->pos = 0;
@@ -322,11 +325,31 @@ conn_done(struct fx_conn *c)
 		 * asked for keep-alive (draining said close; its next request
 		 * may be on the wire already).
 		 */
-		if (c->rready || b->next_req < b->len || b->req.keep_alive)
+		if (c->rready || b->next_req < b->len || b->req.keep_alive ||
+		    c->body)
 			return conn_linger(c) == 0 ? 1 : -1;
 		conn_close(c);
 		return -1;
 	}
+	if (c->body) {
+		/* The rest of the body, read into the emptied buffer. */
+		b->pos = b->len = 0;
+		c->state = C_BODY;
+		fx_timer_arm(&q_linger, &c->timer);
+		return 1;
+	}
+	return conn_next(c);
+}
+
+/*
+ * The request and its body are done: on to the next request, if any.
+ * Returns 1 to go on running c, 0 to wait, -1 if c is freed.
+ */
+static int
+conn_next(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+
 	if (b->next_req < b->len) {		/* pipelined */
 		b->pos = b->next_req;
 	} else {
@@ -393,11 +416,13 @@ conn_run(struct fx_conn *c)
 				}
 				continue;
 			}
+			/*
+			 * Answer right after the head: the body is discarded
+			 * anyway.  What of it came with the head goes now,
+			 * the rest once the answer is out (C_BODY), so that
+			 * it never needs room in the buffer.
+			 */
 			b->next_req = b->pos + b->req.head_len;
-			c->state = C_BODY;
-			/* FALLTHROUGH */
-		case C_BODY:
-			b = c->b;
 			start = b->next_req;
 			rc = fx_body_parse(&b->req, b->buf + start,
 			    b->len - start, (unsigned long long)conf->body_max,
@@ -406,22 +431,12 @@ conn_run(struct fx_conn *c)
 				conn_error(c, b->req.status);
 				break;
 			}
-			if (rc == FX_AGAIN) {
-				/* Drop the body bytes; keep the head. */
-				b->len = start;
-				if (!c->rready)
-					return 1;
-				if (conn_read(c) == -1) {
-					conn_close(c);
-					return 0;
-				}
-				continue;
-			}
 			if (used > 0) {
 				memmove(b->buf + start, b->buf + start + used,
 				    b->len - start - used);
 				b->len -= used;
 			}
+			c->body = rc == FX_AGAIN;
 			conn_answer(c);
 			/* FALLTHROUGH */
 		case C_SEND:
@@ -436,6 +451,36 @@ conn_run(struct fx_conn *c)
 			}
 			if ((r = conn_done(c)) != 1)
 				return r == 0;
+			break;
+		case C_BODY:
+			/* Answered: discard the rest of the body. */
+			b = c->b;
+			if (b->len > 0) {
+				rc = fx_body_parse(&b->req, b->buf, b->len,
+				    (unsigned long long)conf->body_max, &used);
+				if (rc == FX_ERROR) {
+					/* Its answer may still be unread. */
+					if (conn_linger(c) == -1)
+						return 0;
+					break;
+				}
+				if (rc == FX_OK) {
+					c->body = 0;
+					b->next_req = used;
+					if ((r = conn_next(c)) != 1)
+						return r == 0;
+					break;
+				}
+				b->len = 0;
+			}
+			if (!c->rready)
+				return 1;
+			if ((r = conn_read(c)) == -1) {
+				conn_close(c);
+				return 0;
+			}
+			if (r == 1)	/* a timeout between two reads */
+				fx_timer_arm(&q_linger, &c->timer);
 			break;
 		case C_LINGER:
 			if (!c->rready)

@@ -70,7 +70,7 @@ struct fx_http_req {
 	int		 b_state;
 	unsigned int	 b_count;	/* size digits or extension bytes */
 	unsigned long long b_left;	/* bytes left in chunk / body */
-	unsigned long long b_total;	/* body bytes seen so far */
+	unsigned long long b_total;	/* body, extension, trailer bytes */
 };
 
 /*

@@ -7,7 +7,7 @@
 # connections or fds.  Raw sockets through raw.py and the python3 helper
 # below; one server per scenario, one worker, on a free port.
 . "$(dirname "$0")/lib.sh"
-plan 2
+plan 12
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -16,6 +16,136 @@ printf '<h1>index</h1>\n' >"$W/index.html"
 
 raw() {
 	python3 "$HERE/raw.py" "$@"
+}
+
+# The python3 helper: conn.py CMD PORT ARGS...; every wait is bounded.
+cat >"$T_DIR/conn.py" <<'PY'
+import socket, sys, time
+
+BUF = 18432		# a connection's buffer: FX_HTTP_MAX_HEAD + 2048
+
+
+def conn(port, timeout=5.0):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=timeout)
+    return s
+
+
+def answers(s, n, timeout=5.0):
+    """Statuses of the next n answers (stops early on close or timeout)."""
+    out, buf = [], b""
+    end = time.monotonic() + timeout
+    while len(out) < n:
+        while b"\r\n\r\n" not in buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                return out + ["timeout"]
+            s.settimeout(left)
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                return out + ["timeout"]
+            except OSError:
+                d = b""
+            if not d:
+                return out + ["closed"]
+            buf += d
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        st = int(head.split(b" ")[1])
+        cl = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                cl = int(v)
+        if st == 100:
+            out.append("100")
+            continue
+        while len(buf) < cl:
+            s.settimeout(max(end - time.monotonic(), 0.01))
+            d = s.recv(65536)
+            if not d:
+                return out + ["closed"]
+            buf += d
+        buf = buf[cl:]
+        out.append(str(st))
+    return out
+
+
+def pad(head, total):
+    """head (ending in \r\n\r\n) padded with X-Pad to total bytes."""
+    base = head[:-2] + b"X-Pad: \r\n\r\n"
+    return head[:-2] + b"X-Pad: " + b"a" * (total - len(base)) + b"\r\n\r\n"
+
+
+def full(port, room, body):
+    """Two heads that leave room bytes of the buffer, then a body of body
+    bytes for the second and a third request, all in one write."""
+    room, body = int(room), int(body)
+    r1 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", BUF // 2)
+    r2 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+             % body, BUF - room - len(r1))
+    r3 = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+    s = conn(port)
+    s.sendall(r1 + r2 + b"7" * body + r3)
+    print(" ".join(answers(s, 3)))
+
+
+def early(port):
+    """A head with Content-Length: 50, no body yet: answered at once;
+    then the body and a GET on the same connection."""
+    s = conn(port)
+    s.sendall(b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 50"
+              b"\r\n\r\n")
+    a = answers(s, 1, 2.0)
+    s.sendall(b"b" * 50 + b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+    print(" ".join(a + answers(s, 1)))
+
+
+def trickle(port, secs):
+    """A 20-byte body sent a byte every 0.2 s for secs seconds after the
+    head; then the rest and a GET."""
+    s = conn(port)
+    s.sendall(b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 20"
+              b"\r\n\r\n")
+    a = answers(s, 1, 2.0)
+    end, sent = time.monotonic() + float(secs), 0
+    try:
+        while time.monotonic() < end and sent < 19:
+            s.sendall(b"t")
+            sent += 1
+            time.sleep(0.2)
+        s.sendall(b"t" * (20 - sent) + b"GET /a.txt HTTP/1.1\r\nHost: x"
+                  b"\r\n\r\n")
+    except OSError:
+        pass
+    print(" ".join(a + answers(s, 1)))
+
+
+def send(port, data):
+    """Send data, print the statuses of what comes back until the close."""
+    s = conn(port)
+    s.sendall(data.encode("latin-1").decode("unicode_escape")
+              .encode("latin-1"))
+    print(" ".join(answers(s, 10)[:-1]))
+
+
+cmd = sys.argv[1]
+globals()[cmd](*sys.argv[2:])
+PY
+cpy() {
+	python3 "$T_DIR/conn.py" "$@"
+}
+
+# cpu_ticks PID: utime + stime.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null
+}
+
+# idle_cpu PID: the CPU ticks PID uses in about a second.
+idle_cpu() {
+	i_0=$(cpu_ticks "$1")
+	i_t=$(($(date +%s) + 2))
+	poll 3 test "$(date +%s)" -ge "$i_t"
+	echo $(($(cpu_ticks "$1") - i_0))
 }
 
 # serve NAME [OPTIONS...]: a server with one worker on a free port
@@ -49,6 +179,40 @@ t_case "Content\\rLength is a 400, not a body that hides a request" \
 t_case "Transfer\\rEncoding: chunked is a 400" \
     'raw send "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer\rEncoding: chunked\r\n\r\n0\r\n\r\n" |
     head -1 | cut -d" " -f2' 400
+stop
+t_mended
+
+# ---------------------------------------- a full buffer, a body behind it
+serve full || t_broken "server did not start"
+t_case "two heads fill the buffer, then a 10-byte body: all answered" \
+    'cpy full "$port" 0 10' "200 200 200"
+t_ok "... and the worker does not spin (<= 30 ticks in ~2 s)" \
+    'n=$(idle_cpu "$worker"); echo "$n ticks"; [ "$n" -le 30 ]'
+t_case "... and it serves others" 'cpy send "$port" "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"' 200
+stop
+t_mended
+serve room1 || t_broken "server did not start"
+c0=$(cpu_ticks "$worker")
+t_case "1 byte of room left, then a 500 KB body: all answered" \
+    'cpy full "$port" 1 500000' "200 200 200"
+t_ok "... reading the body costs little CPU (<= 40 ticks)" \
+    'n=$(($(cpu_ticks "$worker") - c0)); echo "$n ticks"; [ "$n" -le 40 ]'
+stop
+t_mended
+
+# ------------------------------------------------------- request bodies
+serve body -o header_timeout=1 -o body_max=100 || t_broken "server did not start"
+t_case "a body is answered right after its head, then the next request" \
+    'cpy early "$port"' "405 200"
+t_case "a body trickling in past header_timeout is read to its end" \
+    'cpy trickle "$port" 2' "405 200"
+t_case "a body that stops: answered, closed after the between-reads timeout" \
+    'raw stall "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n12345" 12 2>/dev/null' \
+    "closed 405"
+t_case "body_max bounds the trailer fields: 413" \
+    'cpy send "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: $(printf "%0200d" 0)\r\n\r\n"' 413
+t_case "body_max bounds the chunk extensions in total: 413" \
+    'cpy send "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n$(i=0; while [ $i -lt 4 ]; do printf "1;e=%040d\r\nx\r\n" 0; i=$((i + 1)); done)0\r\n\r\n"' 413
 stop
 t_mended
 
