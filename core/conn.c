@@ -200,13 +200,18 @@ conn_error(struct fx_conn *c, int status)
 	conn_send(c);
 }
 
-/* A whole request (head and body) is in: answer it. */
+/*
+ * A head is in: answer it.  A client that sent Expect: 100-continue and
+ * waits for a 100 before its body gets the final status at once instead
+ * (RFC 9110 10.1.1), and a close: whether its body follows is its choice.
+ */
 static void
 conn_answer(struct fx_conn *c)
 {
 	struct fx_busy *b = c->b;
 
-	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining);
+	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining &&
+	    !(c->body && b->req.expect_continue));
 	conn_send(c);
 }
 

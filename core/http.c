@@ -63,7 +63,8 @@ enum {
 	F_CONTENT_LENGTH,
 	F_ACCEPT_ENCODING,
 	F_TRANSFER_ENCODING,
-	F_IF_MODIFIED_SINCE
+	F_IF_MODIFIED_SINCE,
+	F_EXPECT
 };
 
 /*
@@ -199,6 +200,9 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 	case 'c':
 		NAME("connection", F_CONNECTION);
 		NAME("content-length", F_CONTENT_LENGTH);
+		break;
+	case 'e':
+		NAME("expect", F_EXPECT);
 		break;
 	case 'h':
 		NAME("host", F_HOST);
@@ -517,6 +521,11 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		break;
 	case F_IF_MODIFIED_SINCE:
 		keep_first(&req->if_modified_since, v, e);
+		break;
+	case F_EXPECT:
+		/* RFC 9110 10.1.1; other expectations are ignored. */
+		if (e - v == 12 && lc_eq(v, "100-continue", 12))
+			req->expect_continue = 1;
 		break;
 	}
 	return (0);

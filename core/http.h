@@ -62,6 +62,7 @@ struct fx_http_req {
 	struct fx_str	 user_agent;	/* for the access log */
 	struct fx_str	 referer;	/* for the access log */
 	int		 accept_gzip;	/* Accept-Encoding allows gzip */
+	int		 expect_continue; /* Expect: 100-continue */
 
 	/* on FX_ERROR: the status to answer with (400, 414, 431, 501 ...) */
 	int		 status;

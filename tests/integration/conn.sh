@@ -7,7 +7,7 @@
 # connections or fds.  Raw sockets through raw.py and the python3 helper
 # below; one server per scenario, one worker, on a free port.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -213,6 +213,19 @@ t_case "body_max bounds the trailer fields: 413" \
     'cpy send "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: $(printf "%0200d" 0)\r\n\r\n"' 413
 t_case "body_max bounds the chunk extensions in total: 413" \
     'cpy send "$port" "POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n$(i=0; while [ $i -lt 4 ]; do printf "1;e=%040d\r\nx\r\n" 0; i=$((i + 1)); done)0\r\n\r\n"' 413
+stop
+t_mended
+
+# -------------------------------------------------- Expect: 100-continue
+serve expect || t_broken "server did not start"
+t_case "Expect: 100-continue, no body yet: the final status at once, closed" \
+    'raw talk "$port" -c -H Connection "POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"' \
+    "405 close
+closed"
+t_case "Expect: 100-continue with the body sent along: kept alive" \
+    'raw talk "$port" -H Connection "POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n0123456789" \
+    "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"' "405 -
+200 -"
 stop
 t_mended
 

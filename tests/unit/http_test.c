@@ -104,6 +104,8 @@ dump(struct dump *d, int rc, const struct fx_http_req *r)
 	dump_str(d, "if_modified_since", &r->if_modified_since);
 	dump_str(d, "user_agent", &r->user_agent);
 	dump_str(d, "referer", &r->referer);
+	if (r->expect_continue)
+		dprint(d, "expect_continue 1\n");
 }
 
 static char *
