@@ -37,6 +37,13 @@
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
 
+/*
+ * Which timer a connection waiting for a head runs: keep-alive until a
+ * byte of a request (not of an empty line) comes, then header_timeout.
+ * A new connection runs header_timeout from the accept on.
+ */
+enum { H_IDLE, H_STARTED, H_NEW };
+
 struct fx_busy {
 	struct fx_busy		*next;		/* in the pool */
 	struct fx_http_req	 req;
@@ -59,6 +66,7 @@ struct fx_conn {
 	unsigned char		 wready;	/* may write without EAGAIN */
 	unsigned char		 rdhup;		/* the client shut its side */
 	unsigned char		 body;		/* body left to discard */
+	unsigned char		 head;		/* H_*: where the head stands */
 	unsigned char		 family;
 	unsigned char		 addr[16];
 };
@@ -143,7 +151,10 @@ conn_close(struct fx_conn *c)
 		listeners_enable(1);
 }
 
-/* Nothing to do until the client speaks again: give the buffer back. */
+/*
+ * Nothing to do until the client speaks again: give the buffer back.  The
+ * timer runs on (keep-alive, or header_timeout for a new connection).
+ */
 static void
 conn_idle(struct fx_conn *c)
 {
@@ -152,7 +163,22 @@ conn_idle(struct fx_conn *c)
 		c->b = NULL;
 	}
 	c->state = C_IDLE;
-	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+}
+
+/* The bytes of whole empty lines (CR LF or LF) at the start of p[0..n). */
+static size_t
+empty_lines(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && p[i] == '\n')
+			i++;
+		else if (i + 1 < n && p[i] == '\r' && p[i + 1] == '\n')
+			i += 2;
+		else
+			return i;
+	}
 }
 
 /* Half-close and read until the client closes too.  0, or -1 closed. */
@@ -364,14 +390,15 @@ conn_next(struct fx_conn *c)
 			conn_close(c);
 			return -1;
 		}
-		if (!c->rready) {
-			conn_idle(c);
-			return 0;
-		}
 	}
 	fx_http_init(&b->req);
 	c->state = C_HEAD;
-	fx_timer_arm(&q_header, &c->timer);
+	c->head = H_IDLE;
+	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+	if (b->len == 0 && !c->rready) {
+		conn_idle(c);
+		return 0;
+	}
 	return 1;
 }
 
@@ -395,10 +422,26 @@ conn_run(struct fx_conn *c)
 				return 0;
 			}
 			c->state = C_HEAD;
-			fx_timer_arm(&q_header, &c->timer);
 			/* FALLTHROUGH */
 		case C_HEAD:
 			b = c->b;
+			if (c->head != H_STARTED && b->len > b->pos) {
+				/*
+				 * RFC 9112 2.2: empty lines before a request
+				 * are ignored, and leave the connection idle.
+				 */
+				b->pos += empty_lines(b->buf + b->pos,
+				    b->len - b->pos);
+				if (b->pos == b->len)
+					b->pos = b->len = 0;
+				else if (b->len - b->pos > 1 ||
+				    b->buf[b->pos] != '\r') {
+					if (c->head == H_IDLE)
+						fx_timer_arm(&q_header,
+						    &c->timer);
+					c->head = H_STARTED;
+				}
+			}
 			rc = b->len > b->pos ? fx_http_parse(&b->req,
 			    b->buf + b->pos, b->len - b->pos) : FX_AGAIN;
 			if (rc == FX_ERROR) {
@@ -524,7 +567,8 @@ conn_timeout(struct fx_timer *t)
 	    offsetof(struct fx_conn, timer));
 
 	/* A client that sent part of a request gets a 408 on its way out. */
-	if (c->state == C_HEAD && c->b != NULL && c->b->len > c->b->pos) {
+	if (c->state == C_HEAD && c->head == H_STARTED &&
+	    c->b->len > c->b->pos) {
 		fx_resp_error(&c->b->resp, 408, 1, 0);
 		(void)send(c->ev.fd, c->b->resp.hdr, c->b->resp.hdr_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
@@ -593,6 +637,8 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		c->ev.fn = conn_ev;
 		c->ev.fd = fd;
 		c->timer.fn = conn_timeout;
+		c->head = H_NEW;
+		fx_timer_arm(&q_header, &c->timer);
 		if (ss.ss_family == AF_INET6) {
 			c->family = 6;
 			memcpy(c->addr,

@@ -7,7 +7,7 @@
 # connections or fds.  Raw sockets through raw.py and the python3 helper
 # below; one server per scenario, one worker, on a free port.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -128,6 +128,40 @@ def send(port, data):
     print(" ".join(answers(s, 10)[:-1]))
 
 
+def stray(port, when):
+    """A request and a CRLF after it (along: in the same write; after: once
+    answered).  along: another request 1.5 s later must be answered.
+    after: the server must then stay silent until it closes, in 2.5 s or
+    more: "200 silent"."""
+    req = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+    s = conn(port, 10)
+    s.sendall(req + (b"\r\n" if when == "along" else b""))
+    a = answers(s, 1)
+    if when == "along":
+        time.sleep(1.5)		# past header_timeout: the case itself
+        s.sendall(req)
+        print(" ".join(a + answers(s, 1)))
+        return
+    s.sendall(b"\r\n")
+    t0 = time.monotonic()
+    got = b""
+    s.settimeout(10)
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    el = time.monotonic() - t0
+    if not got and el >= 2.5:
+        a.append("silent")
+    else:
+        a.append("got %r after %.1f s" % (got[:40], el))
+    print(" ".join(a))
+
+
 cmd = sys.argv[1]
 globals()[cmd](*sys.argv[2:])
 PY
@@ -226,6 +260,22 @@ t_case "Expect: 100-continue with the body sent along: kept alive" \
     'raw talk "$port" -H Connection "POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n0123456789" \
     "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"' "405 -
 200 -"
+stop
+t_mended
+
+# ----------------------------------- empty lines between requests; timers
+serve stray -o header_timeout=1 -o keepalive_timeout=4 ||
+    t_broken "server did not start"
+t_case "a CRLF after a request: no 408, closed silently at keepalive_timeout" \
+    'cpy stray "$port" after' "200 silent"
+t_case "a CRLF along with a request: the next one past header_timeout is served" \
+    'cpy stray "$port" along' "200 200"
+stop
+t_mended
+serve fresh -o header_timeout=1 -o keepalive_timeout=60 ||
+    t_broken "server did not start"
+t_case "a new connection that sends nothing: closed after header_timeout" \
+    'raw stall "$port" "" 15 2>/dev/null' "closed -"
 stop
 t_mended
 
