@@ -2,7 +2,8 @@
 /*
  * body.c - request bodies, read to be discarded: Content-Length counted
  * down, chunked coding decoded (RFC 9112 7.1) by a byte-at-a-time state
- * machine that any split of the input leaves in the same place.
+ * machine that any split of the input leaves in the same place.  The
+ * size limit counts chunk data, chunk extensions and trailer fields.
  */
 #include <stddef.h>
 
@@ -113,12 +114,16 @@ body_chunked(struct fx_http_req *req, const unsigned char *s, size_t len,
 				goto bad;
 			else if (++req->b_count > MAX_CHUNK_EXT)
 				goto bad;
+			else if (++req->b_total > max)
+				goto too_large;
 			break;
 		case BS_SIZE_LF:
 			i++;
 			if (c != '\n')
 				goto bad;
 		size_done:
+			if (req->b_left > max - req->b_total)
+				goto too_large;	/* after its extensions */
 			st = req->b_left == 0 ? BS_TRAILER_START : BS_DATA;
 			break;
 		case BS_DATA:
@@ -148,6 +153,8 @@ body_chunked(struct fx_http_req *req, const unsigned char *s, size_t len,
 				st = BS_END_LF;
 			else if (c == '\n')
 				goto done;
+			else if (++req->b_total > max)
+				goto too_large;
 			else
 				st = BS_TRAILER;
 			break;
@@ -157,6 +164,8 @@ body_chunked(struct fx_http_req *req, const unsigned char *s, size_t len,
 				st = BS_TRAILER_LF;
 			else if (c == '\n')
 				st = BS_TRAILER_START;
+			else if (++req->b_total > max)
+				goto too_large;
 			break;
 		case BS_TRAILER_LF:
 		case BS_END_LF:

@@ -11,6 +11,7 @@
 /*
  * Consume request body bytes from buf[0..len) to discard them, after a
  * head parsed FX_OK.  Stores in *used how many bytes belong to the body.
+ * max bounds the chunk data, extensions and trailers in total.
  * Returns FX_OK when the body is complete, FX_AGAIN when more is needed,
  * FX_ERROR with req->status set (400 bad chunk, 413 past max).
  */

@@ -37,6 +37,13 @@
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
 
+/*
+ * Which timer a connection waiting for a head runs: keep-alive until a
+ * byte of a request (not of an empty line) comes, then header_timeout.
+ * A new connection runs header_timeout from the accept on.
+ */
+enum { H_IDLE, H_STARTED, H_NEW };
+
 struct fx_busy {
 	struct fx_busy		*next;		/* in the pool */
 	struct fx_http_req	 req;
@@ -58,6 +65,8 @@ struct fx_conn {
 	unsigned char		 rready;	/* may have bytes to read */
 	unsigned char		 wready;	/* may write without EAGAIN */
 	unsigned char		 rdhup;		/* the client shut its side */
+	unsigned char		 body;		/* body left to discard */
+	unsigned char		 head;		/* H_*: where the head stands */
 	unsigned char		 family;
 	unsigned char		 addr[16];
 };
@@ -80,6 +89,7 @@ static struct fx_timerq q_accept, q_flush;
 static struct fx_timer t_accept, t_flush;
 
 static int conn_run(struct fx_conn *);
+static int conn_next(struct fx_conn *);
 
 static struct fx_busy *
 busy_get(void)
@@ -141,7 +151,10 @@ conn_close(struct fx_conn *c)
 		listeners_enable(1);
 }
 
-/* Nothing to do until the client speaks again: give the buffer back. */
+/*
+ * Nothing to do until the client speaks again: give the buffer back.  The
+ * timer runs on (keep-alive, or header_timeout for a new connection).
+ */
 static void
 conn_idle(struct fx_conn *c)
 {
@@ -150,7 +163,22 @@ conn_idle(struct fx_conn *c)
 		c->b = NULL;
 	}
 	c->state = C_IDLE;
-	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+}
+
+/* The bytes of whole empty lines (CR LF or LF) at the start of p[0..n). */
+static size_t
+empty_lines(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && p[i] == '\n')
+			i++;
+		else if (i + 1 < n && p[i] == '\r' && p[i + 1] == '\n')
+			i += 2;
+		else
+			return i;
+	}
 }
 
 /* Half-close and read until the client closes too.  0, or -1 closed. */
@@ -198,13 +226,18 @@ conn_error(struct fx_conn *c, int status)
 	conn_send(c);
 }
 
-/* A whole request (head and body) is in: answer it. */
+/*
+ * A head is in: answer it.  A client that sent Expect: 100-continue and
+ * waits for a 100 before its body gets the final status at once instead
+ * (RFC 9110 10.1.1), and a close: whether its body follows is its choice.
+ */
 static void
 conn_answer(struct fx_conn *c)
 {
 	struct fx_busy *b = c->b;
 
-	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining);
+	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining &&
+	    !(c->body && b->req.expect_continue));
 	conn_send(c);
 }
 
@@ -216,7 +249,8 @@ conn_read(struct fx_conn *c)
 	size_t room;
 	ssize_t n;
 
-	if (b->len == BUF_SIZE && b->pos > 0 && c->state == C_HEAD) {
+	if (b->pos > 0 && c->state == C_HEAD) {
+		/* A pipelined head: move it to the front, for room. */
 		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
 		b->len -= b->pos;
 		b->pos = 0;
@@ -322,11 +356,31 @@ conn_done(struct fx_conn *c)
 		 * asked for keep-alive (draining said close; its next request
 		 * may be on the wire already).
 		 */
-		if (c->rready || b->next_req < b->len || b->req.keep_alive)
+		if (c->rready || b->next_req < b->len || b->req.keep_alive ||
+		    c->body)
 			return conn_linger(c) == 0 ? 1 : -1;
 		conn_close(c);
 		return -1;
 	}
+	if (c->body) {
+		/* The rest of the body, read into the emptied buffer. */
+		b->pos = b->len = 0;
+		c->state = C_BODY;
+		fx_timer_arm(&q_linger, &c->timer);
+		return 1;
+	}
+	return conn_next(c);
+}
+
+/*
+ * The request and its body are done: on to the next request, if any.
+ * Returns 1 to go on running c, 0 to wait, -1 if c is freed.
+ */
+static int
+conn_next(struct fx_conn *c)
+{
+	struct fx_busy *b = c->b;
+
 	if (b->next_req < b->len) {		/* pipelined */
 		b->pos = b->next_req;
 	} else {
@@ -336,14 +390,15 @@ conn_done(struct fx_conn *c)
 			conn_close(c);
 			return -1;
 		}
-		if (!c->rready) {
-			conn_idle(c);
-			return 0;
-		}
 	}
 	fx_http_init(&b->req);
 	c->state = C_HEAD;
-	fx_timer_arm(&q_header, &c->timer);
+	c->head = H_IDLE;
+	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+	if (b->len == 0 && !c->rready) {
+		conn_idle(c);
+		return 0;
+	}
 	return 1;
 }
 
@@ -367,10 +422,26 @@ conn_run(struct fx_conn *c)
 				return 0;
 			}
 			c->state = C_HEAD;
-			fx_timer_arm(&q_header, &c->timer);
 			/* FALLTHROUGH */
 		case C_HEAD:
 			b = c->b;
+			if (c->head != H_STARTED && b->len > b->pos) {
+				/*
+				 * RFC 9112 2.2: empty lines before a request
+				 * are ignored, and leave the connection idle.
+				 */
+				b->pos += empty_lines(b->buf + b->pos,
+				    b->len - b->pos);
+				if (b->pos == b->len)
+					b->pos = b->len = 0;
+				else if (b->len - b->pos > 1 ||
+				    b->buf[b->pos] != '\r') {
+					if (c->head == H_IDLE)
+						fx_timer_arm(&q_header,
+						    &c->timer);
+					c->head = H_STARTED;
+				}
+			}
 			rc = b->len > b->pos ? fx_http_parse(&b->req,
 			    b->buf + b->pos, b->len - b->pos) : FX_AGAIN;
 			if (rc == FX_ERROR) {
@@ -393,11 +464,13 @@ conn_run(struct fx_conn *c)
 				}
 				continue;
 			}
+			/*
+			 * Answer right after the head: the body is discarded
+			 * anyway.  What of it came with the head goes now,
+			 * the rest once the answer is out (C_BODY), so that
+			 * it never needs room in the buffer.
+			 */
 			b->next_req = b->pos + b->req.head_len;
-			c->state = C_BODY;
-			/* FALLTHROUGH */
-		case C_BODY:
-			b = c->b;
 			start = b->next_req;
 			rc = fx_body_parse(&b->req, b->buf + start,
 			    b->len - start, (unsigned long long)conf->body_max,
@@ -406,22 +479,12 @@ conn_run(struct fx_conn *c)
 				conn_error(c, b->req.status);
 				break;
 			}
-			if (rc == FX_AGAIN) {
-				/* Drop the body bytes; keep the head. */
-				b->len = start;
-				if (!c->rready)
-					return 1;
-				if (conn_read(c) == -1) {
-					conn_close(c);
-					return 0;
-				}
-				continue;
-			}
 			if (used > 0) {
 				memmove(b->buf + start, b->buf + start + used,
 				    b->len - start - used);
 				b->len -= used;
 			}
+			c->body = rc == FX_AGAIN;
 			conn_answer(c);
 			/* FALLTHROUGH */
 		case C_SEND:
@@ -436,6 +499,36 @@ conn_run(struct fx_conn *c)
 			}
 			if ((r = conn_done(c)) != 1)
 				return r == 0;
+			break;
+		case C_BODY:
+			/* Answered: discard the rest of the body. */
+			b = c->b;
+			if (b->len > 0) {
+				rc = fx_body_parse(&b->req, b->buf, b->len,
+				    (unsigned long long)conf->body_max, &used);
+				if (rc == FX_ERROR) {
+					/* Its answer may still be unread. */
+					if (conn_linger(c) == -1)
+						return 0;
+					break;
+				}
+				if (rc == FX_OK) {
+					c->body = 0;
+					b->next_req = used;
+					if ((r = conn_next(c)) != 1)
+						return r == 0;
+					break;
+				}
+				b->len = 0;
+			}
+			if (!c->rready)
+				return 1;
+			if ((r = conn_read(c)) == -1) {
+				conn_close(c);
+				return 0;
+			}
+			if (r == 1)	/* a timeout between two reads */
+				fx_timer_arm(&q_linger, &c->timer);
 			break;
 		case C_LINGER:
 			if (!c->rready)
@@ -474,7 +567,8 @@ conn_timeout(struct fx_timer *t)
 	    offsetof(struct fx_conn, timer));
 
 	/* A client that sent part of a request gets a 408 on its way out. */
-	if (c->state == C_HEAD && c->b != NULL && c->b->len > c->b->pos) {
+	if (c->state == C_HEAD && c->head == H_STARTED &&
+	    c->b->len > c->b->pos) {
 		fx_resp_error(&c->b->resp, 408, 1, 0);
 		(void)send(c->ev.fd, c->b->resp.hdr, c->b->resp.hdr_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
@@ -543,6 +637,8 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		c->ev.fn = conn_ev;
 		c->ev.fd = fd;
 		c->timer.fn = conn_timeout;
+		c->head = H_NEW;
+		fx_timer_arm(&q_header, &c->timer);
 		if (ss.ss_family == AF_INET6) {
 			c->family = 6;
 			memcpy(c->addr,

@@ -65,7 +65,8 @@ enum {
 	F_TRANSFER_ENCODING,
 	F_IF_MODIFIED_SINCE,
 	F_IF_MATCH,
-	F_IF_UNMODIFIED_SINCE
+	F_IF_UNMODIFIED_SINCE,
+	F_EXPECT
 };
 
 /*
@@ -147,9 +148,10 @@ load4(const void *p)
 }
 
 /*
- * Compare n >= 4 bytes with a lowercase name of letters and '-', ASCII
- * case-folded a word at a time.  OR-ing 0x20 folds letters and keeps '-';
- * of the other bytes only CR folds onto one of these, and no CR gets here.
+ * Compare n >= 4 bytes with a lowercase name of letters, digits and '-',
+ * ASCII case-folded a word at a time.  OR-ing 0x20 folds letters and keeps
+ * '-' and digits; of the other bytes CR folds onto '-' and some CTLs onto
+ * digits, so a caller that can see a CR must refuse it itself.
  */
 static HOT int
 lc_eq(const unsigned char *p, const char *lc, size_t n)
@@ -165,12 +167,17 @@ lc_eq(const unsigned char *p, const char *lc, size_t n)
 	return ((load8(p + n - 8) | ONES * 0x20) == load8(lc + n - 8));
 }
 
-/* Does the line at s start with name (lowercase, n >= 4 bytes) and ':'? */
+/*
+ * Does the line at s start with name (lowercase, n >= 4 bytes) and ':'?
+ * A CR would fold onto a '-' ("Content\rLength"): such a line is no
+ * match, and the token check of other names then refuses it.
+ */
 static HOT int
 name_is(const unsigned char *s, const unsigned char *end, const char *name,
     size_t n)
 {
-	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n));
+	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n) &&
+	    memchr(s, '\r', n) == NULL);
 }
 
 /*
@@ -195,6 +202,9 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 	case 'c':
 		NAME("connection", F_CONNECTION);
 		NAME("content-length", F_CONTENT_LENGTH);
+		break;
+	case 'e':
+		NAME("expect", F_EXPECT);
 		break;
 	case 'h':
 		NAME("host", F_HOST);
@@ -536,6 +546,11 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		break;
 	case F_IF_UNMODIFIED_SINCE:
 		one_date(&req->if_unmodified_since, v, e);
+		break;
+	case F_EXPECT:
+		/* RFC 9110 10.1.1; other expectations are ignored. */
+		if (e - v == 12 && lc_eq(v, "100-continue", 12))
+			req->expect_continue = 1;
 		break;
 	}
 	return (0);

@@ -64,6 +64,7 @@ struct fx_http_req {
 	struct fx_str	 user_agent;	/* for the access log */
 	struct fx_str	 referer;	/* for the access log */
 	int		 accept_gzip;	/* Accept-Encoding allows gzip */
+	int		 expect_continue; /* Expect: 100-continue */
 
 	/* on FX_ERROR: the status to answer with (400, 414, 431, 501 ...) */
 	int		 status;
@@ -72,7 +73,7 @@ struct fx_http_req {
 	int		 b_state;
 	unsigned int	 b_count;	/* size digits or extension bytes */
 	unsigned long long b_left;	/* bytes left in chunk / body */
-	unsigned long long b_total;	/* body bytes seen so far */
+	unsigned long long b_total;	/* body, extension, trailer bytes */
 };
 
 /*

@@ -106,6 +106,8 @@ dump(struct dump *d, int rc, const struct fx_http_req *r)
 	dump_str(d, "if_unmodified_since", &r->if_unmodified_since);
 	dump_str(d, "user_agent", &r->user_agent);
 	dump_str(d, "referer", &r->referer);
+	if (r->expect_continue)
+		dprint(d, "expect_continue 1\n");
 }
 
 static char *
@@ -557,12 +559,23 @@ test_body(void)
 	memset(big + n, 'e', 4096 - 1);
 	n += 4096 - 1;
 	n += snprintf(big + n, sizeof(big) - n, "\r\nx\r\n0\r\n\r\n");
-	body_case("ext 4096", big, n, 1, -1, 100, FX_OK, 0, n);
+	body_case("ext 4096", big, n, 1, -1, 8192, FX_OK, 0, n);
 	n = snprintf(big, sizeof(big), "1;");
 	memset(big + n, 'e', 4096);
 	n += 4096;
 	n += snprintf(big + n, sizeof(big) - n, "\r\nx\r\n0\r\n\r\n");
-	body_case("ext 4097", big, n, 1, -1, 100, FX_ERROR, 400, 0);
+	body_case("ext 4097", big, n, 1, -1, 8192, FX_ERROR, 400, 0);
+	body_case("ext 4096 past max", big, n, 1, -1, 100, FX_ERROR, 413, 0);
+
+	/* max bounds extensions and trailers too, in total */
+	BODY("ext total", "1;aaaa\r\nx\r\n1;bbbb\r\ny\r\n0\r\n\r\n", 0, 1, -1,
+	    9, FX_ERROR, 413);
+	BODY("ext total max", "1;aaaa\r\nx\r\n1;bbbb\r\ny\r\n0\r\n\r\n", 0, 1,
+	    -1, 10, FX_OK, 0);
+	BODY("trailer total", "0\r\nX: 12\r\nY: 34\r\n\r\n", 0, 1, -1, 9,
+	    FX_ERROR, 413);
+	BODY("trailer total max", "0\r\nX: 12\r\nY: 34\r\n\r\n", 0, 1, -1, 10,
+	    FX_OK, 0);
 
 	/* done stays done, an error stays an error */
 	fx_http_init(&req);
