@@ -557,6 +557,8 @@ resume(int abort)
 		return finish();
 	if (abort)
 		return rollback(UP_RB_LEFT, u.st.phase, "--abort");
+	if (strcmp(u.st.phase, "rollback") == 0)
+		return rollback(UP_RB_LEFT, u.st.phase, "it was rolling back");
 	if (!new_ok)
 		return rollback(UP_RB_LEFT, u.st.phase, "no new master runs");
 	if (fx_pidfile_read(u.pidfile) != u.st.new_master)
@@ -675,10 +677,19 @@ upgrade_main(int argc, char **argv)
 		    fx_pidfile_strerror(errno));
 		return UP_NOT_RUNNING;
 	}
-	if (old > 0 && fx_procfs_master(old, u.pidfile) == -1) {
+	id = old > 0 ? fx_procfs_master(old, u.pidfile) : 0;
+	if (id == -1) {
 		progress("refused: cannot tell what pid %ld is (/proc hides "
 		    "it: hidepid, or another user's process)", (long)old);
 		return UP_NO_SPAWN;
+	}
+	/* No master, no upgrade of ours, none by hand: touch nothing. */
+	cur = fx_pidfile_read(u.oldbin);
+	if (id == 0 && fx_upstate_read(u.pidfile, &u.st) == 0 &&
+	    !(cur > 0 && fx_procfs_master(cur, u.pidfile) == 1)) {
+		progress("not running: %s %s", u.pidfile, old == 0 ?
+		    "does not exist" : "names no fenix master of it");
+		return UP_NOT_RUNNING;
 	}
 	/* One driver at a time; a killed one's upgrade is resolved first. */
 	if ((r = take_over(abort, &lockfd)) != -1)
