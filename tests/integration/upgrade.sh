@@ -243,7 +243,8 @@ $old"
 	kill -QUIT "$old"
 	t_ok "QUIT: the old master exits" 'poll 10 gone "$old"'
 	wait "$old"
-	t_case "QUIT: the old master's exit status is 0" 'echo $?' 0
+	old_rc=$?
+	t_case "QUIT: the old master's exit status is 0" 'echo $old_rc' 0
 	t_ok "the new master serves alone, on both ports" \
 	    'answers "$port" && answers "$port2"'
 	t_case "the pid file names the new master; .oldbin is gone" \
