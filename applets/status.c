@@ -17,6 +17,7 @@
 #include "pidfile.h"
 #include "probe.h"
 #include "procfs.h"
+#include "upstate.h"
 #include "util.h"
 
 /* LSB init-script status codes. */
@@ -37,7 +38,8 @@ static const char usage[] =
     "  -t SECONDS  time allowed for -u (default 2)\n"
     "\n"
     "Exit (LSB): 0 running (and -u healthy), 1 dead but the pid file\n"
-    "exists, 3 not running, 4 cannot tell (permission, junk pid file).\n"
+    "exists (or names no fenix master of it), 3 not running, 4 cannot\n"
+    "tell (junk or non-regular pid file, /proc hides the process).\n"
     "A failed -u probe of a running server exits 1.\n";
 
 struct master {
@@ -87,17 +89,56 @@ print_text(const char *role, const struct master *m, pid_t skip)
 	fx_printf("\n");
 }
 
-static void
-json_str(const char *s)
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static int
+utf8_len(const unsigned char *s)
 {
+	int n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* No overlong forms, surrogates or code points past U+10FFFF. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; a byte that is not UTF-8 becomes \u00XX (Latin-1). */
+static void
+json_str(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
 	fx_putc('"');
-	for (; *s != '\0'; s++) {
+	while (*s != '\0') {
+		n = utf8_len(s);
 		if (*s == '"' || *s == '\\')
 			fx_printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		else if (*s < 0x20 || *s == 0x7f || n == 0)
 			fx_printf("\\u%04x", *s);
-		else
+		else {
+			while (n-- > 1)
+				fx_putc(*s++);
 			fx_putc(*s);
+		}
+		s++;
 	}
 	fx_putc('"');
 }
@@ -130,8 +171,11 @@ status_main(int argc, char **argv)
 	static struct master cur, old;
 	const char *pidfile = NULL, *url = NULL, *why = "", *state;
 	char oldbin[PATH_MAX + 8];
+	static struct fx_upstate up;
+	char err[PATH_MAX + 64] = "";
 	pid_t pid, opid;
 	long long v;
+	int perr, driver = -1;
 	int c, json = 0, quiet = 0, rc, http = 0, timeout = 2000, alive;
 	int oalive, old_workers;
 
@@ -175,24 +219,23 @@ status_main(int argc, char **argv)
 		fx_fatalx(FX_EXIT_USAGE, "-p: path too long");
 
 	pid = fx_pidfile_read(pidfile);
+	perr = errno;
 	opid = fx_pidfile_read(oldbin);
-	if (pid == -1 && errno != EINVAL) {
-		if (!quiet)
-			fx_eprintf("fenix status: %s: %s\n", pidfile,
-			    strerror(errno));
-		return ST_UNKNOWN;
-	}
-	alive = pid > 0 ? fx_procfs_running(pid) : 0;
-	oalive = opid > 0 ? fx_procfs_running(opid) : 0;
+	alive = pid > 0 ? fx_procfs_master(pid, pidfile) : 0;
+	oalive = opid > 0 ? fx_procfs_master(opid, pidfile) == 1 : 0;
 	if (pid == -1) {
 		rc = ST_UNKNOWN;
-		state = "pid file holds no pid";
+		state = "cannot tell";
+		fx_snprintf(err, sizeof(err), "%s %s", pidfile,
+		    fx_pidfile_strerror(perr));
 	} else if (alive == 1) {
 		rc = ST_RUNNING;
 		state = "running";
 	} else if (alive == -1) {
 		rc = ST_UNKNOWN;
 		state = "cannot tell";
+		fx_snprintf(err, sizeof(err), "/proc does not show pid %ld "
+		    "(hidepid, or another user's process)", (long)pid);
 	} else if (oalive == 1) {
 		/* The old master while a new one starts. */
 		rc = ST_RUNNING;
@@ -200,10 +243,15 @@ status_main(int argc, char **argv)
 	} else if (pid > 0) {
 		rc = ST_DEAD_PID;
 		state = "dead, pid file exists";
+		if (fx_pid_alive(pid))
+			fx_snprintf(err, sizeof(err), "pid %ld is no fenix "
+			    "master of %s", (long)pid, pidfile);
 	} else {
 		rc = ST_STOPPED;
 		state = "not running";
 	}
+	if (fx_upstate_read(pidfile, &up) == 1)
+		driver = fx_upstate_locked(pidfile) == 1 ? 1 : 0;
 	if (alive == 1)
 		inspect(&cur, pid);
 	if (oalive == 1)
@@ -224,6 +272,19 @@ status_main(int argc, char **argv)
 		json_str(state);
 		fx_printf(",\"code\":%d,\"pidfile\":", rc);
 		json_str(pidfile);
+		fx_printf(",\"error\":");
+		if (err[0] != '\0')
+			json_str(err);
+		else
+			fx_printf("null");
+		fx_printf(",\"driver\":");
+		if (driver != -1) {
+			fx_printf("{\"pid\":%ld,\"phase\":", (long)up.driver);
+			json_str(up.phase);
+			fx_printf(",\"running\":%s}", driver ? "true" :
+			    "false");
+		} else
+			fx_printf("null");
 		fx_printf(",\"master\":");
 		if (alive == 1)
 			print_json_master(&cur, 0);
@@ -252,7 +313,15 @@ status_main(int argc, char **argv)
 		fx_printf("}\n");
 		return rc;
 	}
-	fx_printf("fenix: %s (%s)\n", state, pidfile);
+	fx_printf("fenix: %s (%s)%s%s\n", state, pidfile, err[0] ? ": " : "",
+	    err);
+	if (driver == 1)
+		fx_printf("upgrade driver: pid %ld, phase %s\n",
+		    (long)up.driver, up.phase);
+	else if (driver == 0)
+		fx_printf("interrupted upgrade: phase %s, driver pid %ld gone "
+		    "(fenix upgrade finishes or rolls it back; --abort rolls "
+		    "back)\n", up.phase, (long)up.driver);
 	if (alive == 1)
 		print_text("master", &cur, 0);
 	if (oalive == 1) {

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/sendfile.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "pidfile.h"
 #include "probe.h"
 #include "procfs.h"
+#include "upstate.h"
 #include "util.h"
 
 /* Exit codes: README.md documents them. */
@@ -31,6 +33,8 @@
 #define UP_RB_TIMEOUT	11	/* rolled back: not ready in time */
 #define UP_RB_PROBE	12	/* rolled back: probe failed before WINCH */
 #define UP_RB_BAKE	13	/* rolled back: failed during the bake */
+#define UP_RB_INTR	14	/* rolled back: INT, HUP or TERM to us */
+#define UP_RB_LEFT	15	/* rolled back an interrupted run's upgrade */
 #define UP_REFUSED	20	/* an upgrade is already in progress */
 #define UP_NOT_RUNNING	21	/* no live master behind the pid file */
 #define UP_NO_SPAWN	22	/* failed before the new master was started */
@@ -41,26 +45,41 @@
 
 static const char usage[] =
     "usage: fenix upgrade [-p PIDFILE] [-b NEW_BINARY] [-t TIMEOUT] [-u URL]\n"
-    "                     [-w BAKE_SECONDS]\n"
+    "                     [-w BAKE_SECONDS] [--abort]\n"
     "Replace the running server's executable without losing a request:\n"
     "install NEW_BINARY (atomically, the old one kept as PATH.old), USR2,\n"
     "wait for the new generation, probe it over HTTP, WINCH the old\n"
     "workers, keep probing for the bake window, then QUIT the old master.\n"
-    "Any failure before QUIT rolls back to the old generation.\n"
+    "Any failure before QUIT rolls back to the old generation, and so\n"
+    "do INT, HUP and TERM.  One run at a time (PIDFILE.lock); a run that\n"
+    "finds an upgrade whose driver was killed finishes it if the new\n"
+    "generation is healthy and rolls it back otherwise.\n"
     "\n"
     "  -p PIDFILE  the server's pid file (default as fenix server's)\n"
     "  -b FILE     install FILE over the master's executable first\n"
     "  -t SECONDS  time for the new generation to be ready (default 10)\n"
     "  -u URL      probe URL (default: the first listener's /)\n"
     "  -w SECONDS  bake window before QUIT (default 3)\n"
+    "  --abort     roll back an interrupted upgrade instead\n"
     "\n"
     "Exit: 0 upgraded; rolled back: 10 new master exited, 11 not ready in\n"
-    "time, 12 probe failed, 13 probe failed while baking; 20 refused (an\n"
+    "time, 12 probe failed, 13 probe failed while baking, 14 interrupted\n"
+    "by a signal, 15 an interrupted upgrade rolled back; 20 refused (an\n"
     "upgrade is in progress), 21 not running, 22 failed before the new\n"
     "master started, 23 upgraded but the old master did not exit;\n"
     "100 usage, 111 system error.\n";
 
 static long long t0;
+static volatile sig_atomic_t intr;	/* INT, HUP or TERM: roll back */
+
+/* What this run works on; the state file mirrors it. */
+static struct {
+	const char	*pidfile;
+	char		 oldbin[PATH_MAX + 8];
+	const char	*url;
+	long long	 timeout, bake;
+	struct fx_upstate st;		/* phase, old, new_master, binary */
+} u;
 
 static void
 progress(const char *fmt, ...)
@@ -74,23 +93,52 @@ progress(const char *fmt, ...)
 	fx_eprintf("upgrade: [%5lld ms] %s\n", fx_now_ms() - t0, msg);
 }
 
-/* Copy src beside dst, fsync, keep dst as dst.old, rename.  0 or -1. */
-static int
-install(const char *src, const char *dst)
+static void
+on_signal(int sig)
 {
-	char tmp[PATH_MAX + 16], old[PATH_MAX + 8], buf[65536], *slash;
+	intr = sig;
+}
+
+/* Enter a phase: the state file says it before the step is taken. */
+static void
+phase(const char *name)
+{
+	fx_snprintf(u.st.phase, sizeof(u.st.phase), "%s", name);
+	if (fx_upstate_write(u.pidfile, &u.st) == -1)
+		progress("state file %s.upgrade: %s", u.pidfile,
+		    strerror(errno));
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Copy the file at src to dst through a temp file; fsync.  0 or -1. */
+static int
+copy_file(const char *src, const char *dst)
+{
+	char tmp[PATH_MAX + 16], buf[65536];
 	struct stat st;
 	ssize_t n;
-	int in, out, dfd;
+	int in, out, saved;
 
 	if ((size_t)fx_snprintf(tmp, sizeof(tmp), "%s.new%ld", dst,
-	    (long)getpid()) >= sizeof(tmp) ||
-	    (size_t)fx_snprintf(old, sizeof(old), "%s.old", dst) >= sizeof(old))
+	    (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(in, &st) == -1)
+	}
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(in);
+		errno = EINVAL;
+		return -1;
+	}
+	(void)unlink(tmp);
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0700);
 	if (out == -1) {
 		close(in);
 		return -1;
@@ -99,51 +147,96 @@ install(const char *src, const char *dst)
 		if (fx_write_all(out, buf, (size_t)n) == -1)
 			break;
 	if (n != 0 || fchmod(out, st.st_mode & 07777) == -1 ||
-	    fsync(out) == -1 || close(out) == -1) {
+	    fsync(out) == -1 || close(out) == -1 || rename(tmp, dst) == -1) {
+		saved = errno;
 		close(in);
 		unlink(tmp);
+		errno = saved;
 		return -1;
 	}
 	close(in);
-	/* Keep the running binary as PATH.old (a hard link to it). */
-	if (unlink(old) == -1 && errno != ENOENT)
-		goto fail;
-	if (link(dst, old) == -1 && errno != ENOENT)
-		goto fail;
-	if (rename(tmp, dst) == -1)
-		goto fail;
-	if ((slash = strrchr(tmp, '/')) != NULL) {
+	return 0;
+}
+
+/*
+ * Binary custody: PATH.old becomes the binary the old master runs (a
+ * hard link while PATH still is that file, else a copy out of
+ * /proc/PID/exe: the path was replaced since it started), then src
+ * goes over PATH.  0 or -1.
+ */
+static int
+install(const char *src, const char *dst, pid_t old)
+{
+	char old_path[PATH_MAX + 8], exe[64], *slash;
+	struct stat run, cur, prev;
+	int dfd;
+
+	if ((size_t)fx_snprintf(old_path, sizeof(old_path), "%s.old", dst) >=
+	    sizeof(old_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fx_snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)old);
+	if (stat(exe, &run) == -1)
+		return -1;
+	if (stat(dst, &cur) == 0 && same_file(&cur, &run)) {
+		if (unlink(old_path) == -1 && errno != ENOENT)
+			return -1;
+		if (link(dst, old_path) == -1)
+			return -1;
+	} else if (stat(old_path, &prev) == 0 && same_file(&prev, &run)) {
+		progress("%s is not what runs; %s is: kept", dst, old_path);
+	} else {
+		progress("%s is not what runs: copying the running binary "
+		    "out of %s to %s", dst, exe, old_path);
+		if (copy_file(exe, old_path) == -1)
+			return -1;
+	}
+	if (copy_file(src, dst) == -1)
+		return -1;
+	fx_snprintf(old_path, sizeof(old_path), "%s", dst);
+	if ((slash = strrchr(old_path, '/')) != NULL) {
 		*slash = '\0';
-		if ((dfd = open(slash == tmp ? "/" : tmp, O_RDONLY |
+		if ((dfd = open(slash == old_path ? "/" : old_path, O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC)) != -1) {
 			(void)fsync(dfd);
 			close(dfd);
 		}
 	}
 	return 0;
-fail:
-	unlink(tmp);
-	return -1;
 }
 
-static pid_t before[256];		/* the old master's children at USR2 */
-static int nbefore;
-static char installed[PATH_MAX];	/* the path -b replaced, or "" */
+/* Put the binary -b replaced back (PATH.old to PATH). */
+static void
+restore_binary(void)
+{
+	char old[PATH_MAX + 8];
 
-/* The old master's child that was not there at USR2: the new master. */
+	if (u.st.binary[0] == '\0')
+		return;
+	fx_snprintf(old, sizeof(old), "%s.old", u.st.binary);
+	if (rename(old, u.st.binary) == 0)
+		progress("restored the previous binary at %s", u.st.binary);
+	else
+		progress("could not restore %s from %s: %s", u.st.binary, old,
+		    strerror(errno));
+	u.st.binary[0] = '\0';
+}
+
+/*
+ * The new master: a child of the old one whose generation is higher
+ * (workers are forks and share the old master's environment).
+ */
 static pid_t
 find_new_master(pid_t old)
 {
 	pid_t kids[256];
-	int i, j, n;
+	int i, n, gen = fx_procfs_generation(old);
 
 	n = fx_procfs_children(old, kids, 256);
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < nbefore && before[j] != kids[i]; j++)
-			;
-		if (j == nbefore)
+	for (i = 0; i < n; i++)
+		if (fx_procfs_generation(kids[i]) > gen)
 			return kids[i];
-	}
 	return 0;
 }
 
@@ -161,117 +254,397 @@ old_workers(pid_t old, pid_t new_master)
 }
 
 static int
-probe(const char *url, const char **why)
+alive(pid_t pid)
 {
-	int s = fx_probe_get(url, PROBE_MS, why);
+	return pid > 0 && fx_procfs_running(pid) == 1;
+}
 
+/*
+ * GET the URL from the new generation itself: through its master's
+ * private socket (psock.h), or the URL when that master has none (a
+ * fenix from before it).
+ */
+static int
+probe(pid_t master, const char **why)
+{
+	static char msg[64];
+	int s = fx_probe_get_pid(u.url, master, PROBE_MS, why);
+
+	if (s == -1 && strcmp(*why, strerror(ECONNREFUSED)) == 0) {
+		progress("master %ld has no probe socket: probing %s",
+		    (long)master, u.url);
+		s = fx_probe_get(u.url, PROBE_MS, why);
+	}
 	if (s >= 200 && s <= 399)
 		return 0;
 	if (s > 0) {
-		static char msg[64];
-
 		fx_snprintf(msg, sizeof(msg), "answered %d", s);
 		*why = msg;
 	}
 	return -1;
 }
 
-/* Put the binary -b replaced back (PATH.old to PATH). */
-static void
-restore_binary(void)
-{
-	char old[PATH_MAX + 8];
-
-	if (installed[0] == '\0')
-		return;
-	fx_snprintf(old, sizeof(old), "%s.old", installed);
-	if (rename(old, installed) == 0)
-		progress("restored the previous binary at %s", installed);
-	else
-		progress("could not restore %s from %s: %s", installed, old,
-		    strerror(errno));
-}
-
 /*
- * Undo: give the old master its workers back (HUP, as in nginx), stop
- * the new master (QUIT, then KILL if it will not go: a binary that hangs
- * may not even read signals), and wait for the pid file to name the old
- * master again.  The binary -b installed is put back.
+ * Undo: stop the new master (QUIT, then KILL if it will not go: a
+ * binary that hangs may not even read signals) and wait for the pid
+ * file to name the old master again.  Only the new master is signalled:
+ * the old one restarts its workers itself when its child exits.  The
+ * binary -b installed is put back.
  */
 static int
-rollback(const char *pidfile, const char *oldbin, pid_t old, pid_t new_master,
-    int code, const char *phase, const char *why)
+rollback(int code, const char *phase_name, const char *why)
 {
 	long long deadline = fx_now_ms() + 30000, kill_at;
+	pid_t old = u.st.old, new_master = u.st.new_master;
 
-	progress("%s failed: %s: rolling back", phase, why);
+	progress("%s failed: %s: rolling back", phase_name, why);
+	phase("rollback");
 	restore_binary();
 	if (new_master <= 0)
 		new_master = find_new_master(old);
-	if (new_master > 0 && fx_procfs_running(new_master) == 1) {
-		/* After WINCH the old master needs HUP to start workers. */
-		if (old_workers(old, new_master) == 0)
-			kill(old, SIGHUP);
+	if (alive(new_master)) {
 		kill(new_master, SIGQUIT);
 		progress("QUIT sent to the new master %ld", (long)new_master);
 	}
 	kill_at = fx_now_ms() + 3000;
 	while (fx_now_ms() < deadline) {
-		if (fx_procfs_running(old) != 1) {
+		if (!alive(old)) {
 			progress("the old master %ld is gone too", (long)old);
-			return code;
+			break;
 		}
 		if (new_master > 0 && fx_now_ms() >= kill_at &&
-		    fx_procfs_running(new_master) == 1) {
+		    alive(new_master)) {
 			progress("the new master %ld ignores QUIT: KILL",
 			    (long)new_master);
 			kill(new_master, SIGKILL);
 			kill_at = deadline;
 		}
-		if (fx_pidfile_read(pidfile) == old &&
-		    access(oldbin, F_OK) == -1 &&
-		    (new_master <= 0 || fx_procfs_running(new_master) != 1)) {
+		if (fx_pidfile_read(u.pidfile) == old &&
+		    access(u.oldbin, F_OK) == -1 && !alive(new_master)) {
 			progress("rolled back: %s names %ld again, %d workers",
-			    pidfile, (long)old, old_workers(old, 0));
+			    u.pidfile, (long)old, old_workers(old, 0));
+			fx_upstate_clear(u.pidfile);
 			return code;
 		}
 		usleep(POLL_MS * 1000);
 	}
-	progress("rollback did not complete in time");
+	if (fx_now_ms() >= deadline)
+		progress("rollback did not complete in time");
+	fx_upstate_clear(u.pidfile);
 	return code;
+}
+
+static const char *
+signame(int sig)
+{
+	return sig == SIGINT ? "INT" : sig == SIGHUP ? "HUP" : "TERM";
+}
+
+/* INT, HUP or TERM arrived: roll back (the caller is before QUIT). */
+#define INTERRUPTED(ph)	do {						\
+	if (intr) {							\
+		char why_[32];						\
+									\
+		fx_snprintf(why_, sizeof(why_), "interrupted by SIG%s",	\
+		    signame(intr));					\
+		return rollback(UP_RB_INTR, (ph), why_);		\
+	}								\
+} while (0)
+
+/* Phase start: USR2, then wait for a new pid in the pid file. */
+static int
+start(void)
+{
+	long long deadline, still = 0;
+	pid_t old = u.st.old, cur;
+	struct stat st0, st;
+	int seen_new = 0;
+
+	/* A rename (to .oldbin and back) changes the pid file's ctime. */
+	if (stat(u.pidfile, &st0) == -1)
+		memset(&st0, 0, sizeof(st0));
+	phase("start");
+	if (kill(old, SIGUSR2) == -1) {
+		progress("USR2 to %ld: %s", (long)old, strerror(errno));
+		restore_binary();
+		fx_upstate_clear(u.pidfile);
+		return UP_NO_SPAWN;
+	}
+	progress("USR2 sent to %ld", (long)old);
+	deadline = fx_now_ms() + u.timeout;
+	for (;;) {
+		INTERRUPTED("start");
+		cur = fx_pidfile_read(u.pidfile);
+		if (access(u.oldbin, F_OK) == 0 || find_new_master(old) > 0 ||
+		    (stat(u.pidfile, &st) == 0 && same_file(&st, &st0) &&
+		    (st.st_ctim.tv_sec != st0.st_ctim.tv_sec ||
+		    st.st_ctim.tv_nsec != st0.st_ctim.tv_nsec)))
+			seen_new = 1;
+		if (cur > 0 && cur != old && alive(cur)) {
+			u.st.new_master = cur;
+			break;
+		}
+		if (!alive(old)) {
+			progress("the old master %ld died", (long)old);
+			restore_binary();
+			fx_upstate_clear(u.pidfile);
+			return FX_EXIT_SYS;
+		}
+		/*
+		 * The pid file names the old master again, and USR2 was taken:
+		 * the new master came and went, or never came (USR2 refused,
+		 * fork or exec failed).  Hold that view for a moment: the
+		 * rename follows the read.
+		 */
+		if (cur == old && access(u.oldbin, F_OK) == -1 &&
+		    !fx_procfs_sig_pending(old, SIGUSR2)) {
+			if (still == 0)
+				still = fx_now_ms();
+			if (seen_new)
+				return rollback(UP_RB_DIED, "start",
+				    "the new master exited");
+			if (fx_now_ms() - still > 300) {
+				progress("the old master started no new one "
+				    "(USR2 refused, or fork or exec failed: "
+				    "see its error log)");
+				restore_binary();
+				fx_upstate_clear(u.pidfile);
+				return UP_NO_SPAWN;
+			}
+		} else
+			still = 0;
+		if (fx_now_ms() >= deadline)
+			return rollback(UP_RB_TIMEOUT, "ready",
+			    "no new pid in the pid file in time");
+		usleep(POLL_MS * 1000);
+	}
+	progress("new master %ld ready (generation %d)",
+	    (long)u.st.new_master, fx_procfs_generation(u.st.new_master));
+	phase("probe");
+	return -1;
+}
+
+/* Phases probe, drain, bake and quit, from the one in u.st.phase. */
+static int
+finish(void)
+{
+	pid_t old = u.st.old, nm = u.st.new_master;
+	long long deadline;
+	const char *why = "";
+
+	if (strcmp(u.st.phase, "probe") == 0) {
+		INTERRUPTED("probe");
+		if (probe(nm, &why) == -1)
+			return rollback(UP_RB_PROBE, "probe", why);
+		progress("the new generation answered");
+		INTERRUPTED("probe");
+		phase("drain");
+		kill(old, SIGWINCH);
+		progress("WINCH sent to %ld", (long)old);
+	}
+	if (strcmp(u.st.phase, "drain") == 0) {
+		deadline = fx_now_ms() + 60000;
+		while (old_workers(old, nm) > 0) {
+			INTERRUPTED("drain");
+			if (!alive(nm))
+				return rollback(UP_RB_DIED, "drain",
+				    "the new master exited");
+			if (fx_now_ms() >= deadline) {
+				progress("old workers still draining after "
+				    "60 s");
+				break;
+			}
+			usleep(POLL_MS * 1000);
+		}
+		progress("old workers gone");
+		phase("bake");
+	}
+	if (strcmp(u.st.phase, "bake") == 0) {
+		deadline = fx_now_ms() + u.bake;
+		do {
+			INTERRUPTED("bake");
+			if (!alive(nm))
+				return rollback(UP_RB_DIED, "bake",
+				    "the new master exited");
+			if (probe(nm, &why) == -1)
+				return rollback(UP_RB_BAKE, "bake", why);
+			if (fx_now_ms() >= deadline)
+				break;
+			usleep(100 * 1000);
+		} while (fx_now_ms() < deadline);
+		progress("baked %lld ms", u.bake);
+		phase("quit");
+	}
+	/* Phase quit: from here on a signal cannot stop us finishing. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	if (alive(old)) {
+		kill(old, SIGQUIT);
+		progress("QUIT sent to %ld", (long)old);
+	}
+	deadline = fx_now_ms() + 30000;
+	while (alive(old)) {
+		if (fx_now_ms() >= deadline) {
+			progress("the old master %ld has not exited",
+			    (long)old);
+			return UP_STUCK;
+		}
+		usleep(POLL_MS * 1000);
+	}
+	fx_upstate_clear(u.pidfile);
+	progress("upgraded: master %ld, generation %d", (long)nm,
+	    fx_procfs_generation(nm));
+	return UP_OK;
+}
+
+/* The probe URL: -u, else the first listener of master pid. */
+static int
+default_url(pid_t pid)
+{
+	static char defurl[128];
+	struct fx_listen l[FX_LISTEN_MAX];
+
+	if (u.url != NULL)
+		return 0;
+	if (fx_procfs_listeners(pid, l, FX_LISTEN_MAX) <= 0) {
+		progress("cannot see the master's listeners: give -u");
+		return -1;
+	}
+	fx_probe_url(&l[0], defurl, sizeof(defurl));
+	u.url = defurl;
+	return 0;
+}
+
+/*
+ * A state file and no driver holding the lock: a run was killed.  Finish
+ * its upgrade if the new generation is healthy, else roll it back.
+ */
+static int
+resume(int abort)
+{
+	pid_t p;
+	const char *why = "";
+	int old_ok, new_ok;
+
+	progress("found an upgrade interrupted in phase %s (driver %ld "
+	    "gone): old master %ld, new master %ld", u.st.phase,
+	    (long)u.st.driver, (long)u.st.old, (long)u.st.new_master);
+	u.st.driver = getpid();
+	old_ok = fx_procfs_master(u.st.old, u.pidfile) == 1;
+	if (u.st.new_master <= 0 && old_ok)
+		u.st.new_master = find_new_master(u.st.old);
+	p = fx_pidfile_read(u.pidfile);
+	if (u.st.new_master <= 0 && p > 0 && p != u.st.old)
+		u.st.new_master = p;
+	new_ok = u.st.new_master > 0 &&
+	    fx_procfs_master(u.st.new_master, u.pidfile) == 1;
+	if (!old_ok && !new_ok) {
+		progress("neither master runs");
+		restore_binary();
+		fx_upstate_clear(u.pidfile);
+		return UP_NOT_RUNNING;
+	}
+	if (!old_ok) {
+		/* The old master is gone: the new one is all there is. */
+		u.st.binary[0] = '\0';
+		fx_upstate_clear(u.pidfile);
+		progress("the old master is gone: master %ld serves alone",
+		    (long)u.st.new_master);
+		return UP_OK;
+	}
+	if (strcmp(u.st.phase, "quit") == 0 && new_ok)
+		return finish();
+	if (abort)
+		return rollback(UP_RB_LEFT, u.st.phase, "--abort");
+	if (strcmp(u.st.phase, "rollback") == 0)
+		return rollback(UP_RB_LEFT, u.st.phase, "it was rolling back");
+	if (!new_ok)
+		return rollback(UP_RB_LEFT, u.st.phase, "no new master runs");
+	if (fx_pidfile_read(u.pidfile) != u.st.new_master)
+		return rollback(UP_RB_LEFT, u.st.phase, "the new master "
+		    "is not ready");
+	if (default_url(u.st.old) == -1)
+		return rollback(UP_RB_LEFT, u.st.phase, "no probe URL");
+	if (probe(u.st.new_master, &why) == -1)
+		return rollback(UP_RB_LEFT, u.st.phase, why);
+	progress("the new generation answers: finishing the upgrade");
+	if (strcmp(u.st.phase, "drain") != 0 &&
+	    strcmp(u.st.phase, "bake") != 0 && strcmp(u.st.phase, "quit") != 0)
+		phase("probe");
+	return finish();
+}
+
+/* The lock, then any leftover state; -1 when a new upgrade may start. */
+static int
+take_over(int abort, int *lockfd)
+{
+	int r;
+
+	if ((*lockfd = fx_upstate_lock(u.pidfile)) == -1) {
+		if (errno == EWOULDBLOCK) {
+			progress("refused: another fenix upgrade runs (%s.lock"
+			    " is locked)", u.pidfile);
+			return UP_REFUSED;
+		}
+		progress("lock %s.lock: %s", u.pidfile, strerror(errno));
+		return FX_EXIT_SYS;
+	}
+	r = fx_upstate_read(u.pidfile, &u.st);
+	if (r == 1)
+		return resume(abort);
+	if (r == -1) {
+		progress("%s.upgrade: unreadable or junk: removed", u.pidfile);
+		fx_upstate_clear(u.pidfile);
+	}
+	memset(&u.st, 0, sizeof(u.st));
+	if (abort) {
+		progress("no interrupted upgrade to abort");
+		return UP_NOT_RUNNING;
+	}
+	return -1;
 }
 
 int
 upgrade_main(int argc, char **argv)
 {
-	const char *pidfile = NULL, *bin = NULL, *url = NULL, *why = "";
-	char oldbin[PATH_MAX + 8], exe[PATH_MAX], defurl[128], path[1024];
+	const char *bin = NULL, *why = "";
+	char exe[PATH_MAX], path[1024];
 	struct fx_listen l[FX_LISTEN_MAX];
-	long long timeout = 10000, bake = 3000, deadline, v, still = 0;
-	pid_t old, cur, new_master = 0;
-	int c, n, seen_oldbin = 0;
+	struct sigaction sa;
+	long long v;
+	pid_t old, cur;
+	int c, i, n, r, lockfd, abort = 0, id;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		fx_puts(usage);
 		return FX_EXIT_OK;
 	}
+	for (i = n = 1; i < argc; i++)
+		if (strcmp(argv[i], "--abort") == 0)
+			abort = 1;
+		else
+			argv[n++] = argv[i];
+	argc = n;
+	u.timeout = 10000;
+	u.bake = 3000;
 	opterr = 0;
 	while ((c = getopt(argc, argv, "p:b:t:u:w:")) != -1) {
 		switch (c) {
-		case 'p': pidfile = optarg; break;
+		case 'p': u.pidfile = optarg; break;
 		case 'b': bin = optarg; break;
-		case 'u': url = optarg; break;
+		case 'u': u.url = optarg; break;
 		case 't':
 			if (fx_parse_msec(optarg, 3600000, &v) == -1 || v == 0)
 				fx_fatalx(FX_EXIT_USAGE, "-t '%s': needs "
 				    "seconds", optarg);
-			timeout = v;
+			u.timeout = v;
 			break;
 		case 'w':
 			if (fx_parse_msec(optarg, 3600000, &v) == -1)
 				fx_fatalx(FX_EXIT_USAGE, "-w '%s': needs "
 				    "seconds", optarg);
-			bake = v;
+			u.bake = v;
 			break;
 		default:
 			fx_fatalx(FX_EXIT_USAGE,
@@ -282,45 +655,71 @@ upgrade_main(int argc, char **argv)
 	if (optind < argc)
 		fx_fatalx(FX_EXIT_USAGE, "unexpected argument '%s'",
 		    argv[optind]);
-	if (url != NULL && fx_probe_parse(url, &l[0], path, sizeof(path),
+	if (u.url != NULL && fx_probe_parse(u.url, &l[0], path, sizeof(path),
 	    &why) == -1)
-		fx_fatalx(FX_EXIT_USAGE, "-u '%s': %s", url, why);
-	if (pidfile == NULL)
-		pidfile = fx_pidfile_default();
-	if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1)
+		fx_fatalx(FX_EXIT_USAGE, "-u '%s': %s", u.url, why);
+	if (u.pidfile == NULL)
+		u.pidfile = fx_pidfile_default();
+	if (fx_pidfile_oldbin(u.pidfile, u.oldbin, sizeof(u.oldbin)) == -1)
 		fx_fatalx(FX_EXIT_USAGE, "-p: path too long");
 	t0 = fx_now_ms();
+	/* A dropped session (HUP), Ctrl-C or TERM: roll back, then exit. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-	/* Phase check: a live master, and no upgrade under way. */
-	old = fx_pidfile_read(pidfile);
-	if (old <= 0 || fx_procfs_running(old) != 1) {
-		cur = fx_pidfile_read(oldbin);
-		if (cur > 0 && fx_procfs_running(cur) == 1) {
+	old = fx_pidfile_read(u.pidfile);
+	if (old == -1) {
+		progress("not running: %s %s", u.pidfile,
+		    fx_pidfile_strerror(errno));
+		return UP_NOT_RUNNING;
+	}
+	id = old > 0 ? fx_procfs_master(old, u.pidfile) : 0;
+	if (id == -1) {
+		progress("refused: cannot tell what pid %ld is (/proc hides "
+		    "it: hidepid, or another user's process)", (long)old);
+		return UP_NO_SPAWN;
+	}
+	/* No master, no upgrade of ours, none by hand: touch nothing. */
+	cur = fx_pidfile_read(u.oldbin);
+	if (id == 0 && fx_upstate_read(u.pidfile, &u.st) == 0 &&
+	    !(cur > 0 && fx_procfs_master(cur, u.pidfile) == 1)) {
+		progress("not running: %s %s", u.pidfile, old == 0 ?
+		    "does not exist" : "names no fenix master of it");
+		return UP_NOT_RUNNING;
+	}
+	/* One driver at a time; a killed one's upgrade is resolved first. */
+	if ((r = take_over(abort, &lockfd)) != -1)
+		return r;
+	u.st.driver = getpid();
+
+	/* Phase check: a live fenix master of this pid file, no upgrade. */
+	id = old > 0 ? fx_procfs_master(old, u.pidfile) : 0;
+	if (id != 1) {
+		cur = fx_pidfile_read(u.oldbin);
+		if (cur > 0 && fx_procfs_master(cur, u.pidfile) == 1) {
 			progress("refused: an upgrade is in progress (old "
 			    "master %ld)", (long)cur);
 			return UP_REFUSED;
 		}
-		progress("not running: %s %s", pidfile, old == 0 ?
-		    "does not exist" : old < 0 ? "is unreadable" :
-		    "names a dead process");
+		progress("not running: %s %s", u.pidfile, old == 0 ?
+		    "does not exist" : "names no fenix master of it");
 		return UP_NOT_RUNNING;
 	}
-	cur = fx_pidfile_read(oldbin);
-	if (cur > 0 && fx_procfs_running(cur) == 1) {
+	cur = fx_pidfile_read(u.oldbin);
+	if (cur > 0 && fx_procfs_master(cur, u.pidfile) == 1) {
 		progress("refused: an upgrade is in progress (old master %ld)",
 		    (long)cur);
 		return UP_REFUSED;
 	}
-	if (url == NULL) {
-		if ((n = fx_procfs_listeners(old, l, FX_LISTEN_MAX)) <= 0) {
-			progress("cannot see the master's listeners: give -u");
-			return UP_NO_SPAWN;
-		}
-		fx_probe_url(&l[0], defurl, sizeof(defurl));
-		url = defurl;
-	}
+	u.st.old = old;
+	if (default_url(old) == -1)
+		return UP_NO_SPAWN;
 	progress("master %ld, generation %d, probe %s", (long)old,
-	    fx_procfs_generation(old), url);
+	    fx_procfs_generation(old), u.url);
 
 	/* Phase install: the new binary over the master's executable. */
 	if (bin != NULL) {
@@ -340,112 +739,27 @@ upgrade_main(int argc, char **argv)
 		}
 		if ((del = fx_strstr(exe, " (deleted)")) != NULL)
 			*del = '\0';
-		if (install(bin, exe) == -1) {
+		fx_snprintf(u.st.binary, sizeof(u.st.binary), "%s", exe);
+		phase("install");
+		if (install(bin, exe, old) == -1) {
 			progress("install failed: %s over %s: %s", bin, exe,
 			    strerror(errno));
+			u.st.binary[0] = '\0';
+			fx_upstate_clear(u.pidfile);
 			return UP_NO_SPAWN;
 		}
-		progress("installed %s as %s (previous kept as %s.old)", bin,
-		    exe, exe);
-		fx_snprintf(installed, sizeof(installed), "%s", exe);
-	}
-
-	/* Phase start: USR2, then wait for a new pid in the pid file. */
-	nbefore = fx_procfs_children(old, before, 256);
-	if (nbefore < 0)
-		nbefore = 0;
-	if (kill(old, SIGUSR2) == -1) {
-		progress("USR2 to %ld: %s", (long)old, strerror(errno));
-		return UP_NO_SPAWN;
-	}
-	progress("USR2 sent to %ld", (long)old);
-	deadline = fx_now_ms() + timeout;
-	for (;;) {
-		cur = fx_pidfile_read(pidfile);
-		if (access(oldbin, F_OK) == 0)
-			seen_oldbin = 1;
-		if (cur > 0 && cur != old && fx_procfs_running(cur) == 1) {
-			new_master = cur;
-			break;
+		progress("installed %s as %s (the running one kept as "
+		    "%s.old)", bin, exe, exe);
+		if (intr) {
+			restore_binary();
+			fx_upstate_clear(u.pidfile);
+			progress("interrupted by SIG%s: nothing started",
+			    signame(intr));
+			return UP_RB_INTR;
 		}
-		if (fx_procfs_running(old) != 1) {
-			progress("the old master %ld died", (long)old);
-			return FX_EXIT_SYS;
-		}
-		/*
-		 * The pid file names the old master again, and USR2 was taken:
-		 * the new master came and went (the old one rolled back).
-		 * Hold that view for a moment: the rename follows the read.
-		 */
-		if (cur == old && access(oldbin, F_OK) == -1 &&
-		    !fx_procfs_sig_pending(old, SIGUSR2)) {
-			if (still == 0)
-				still = fx_now_ms();
-			if (seen_oldbin || fx_now_ms() - still > 200)
-				return rollback(pidfile, oldbin, old, 0,
-				    UP_RB_DIED, "start", "the new master "
-				    "exited");
-		} else
-			still = 0;
-		if (fx_now_ms() >= deadline)
-			return rollback(pidfile, oldbin, old, 0, UP_RB_TIMEOUT,
-			    "ready", "no new pid in the pid file in time");
-		usleep(POLL_MS * 1000);
 	}
-	progress("new master %ld ready (generation %d)", (long)new_master,
-	    fx_procfs_generation(new_master));
-
-	/* Phase probe: somebody answers. */
-	if (probe(url, &why) == -1)
-		return rollback(pidfile, oldbin, old, new_master, UP_RB_PROBE,
-		    "probe", why);
-	progress("probe answered");
-
-	/* Phase drain: WINCH, the old workers finish and exit. */
-	kill(old, SIGWINCH);
-	progress("WINCH sent to %ld", (long)old);
-	deadline = fx_now_ms() + 60000;
-	while (old_workers(old, new_master) > 0) {
-		if (fx_procfs_running(new_master) != 1)
-			return rollback(pidfile, oldbin, old, 0, UP_RB_DIED,
-			    "drain", "the new master exited");
-		if (fx_now_ms() >= deadline) {
-			progress("old workers still draining after 60 s");
-			break;
-		}
-		usleep(POLL_MS * 1000);
-	}
-	progress("old workers gone");
-
-	/* Phase bake: only the new generation serves now; keep probing. */
-	deadline = fx_now_ms() + bake;
-	do {
-		if (fx_procfs_running(new_master) != 1)
-			return rollback(pidfile, oldbin, old, 0, UP_RB_DIED,
-			    "bake", "the new master exited");
-		if (probe(url, &why) == -1)
-			return rollback(pidfile, oldbin, old, new_master,
-			    UP_RB_BAKE, "bake", why);
-		if (fx_now_ms() >= deadline)
-			break;
-		usleep(100 * 1000);
-	} while (fx_now_ms() < deadline);
-	progress("baked %lld ms", bake);
-
-	/* Phase finish: QUIT the old master. */
-	kill(old, SIGQUIT);
-	progress("QUIT sent to %ld", (long)old);
-	deadline = fx_now_ms() + 30000;
-	while (fx_procfs_running(old) == 1) {
-		if (fx_now_ms() >= deadline) {
-			progress("the old master %ld has not exited",
-			    (long)old);
-			return UP_STUCK;
-		}
-		usleep(POLL_MS * 1000);
-	}
-	progress("upgraded: master %ld, generation %d", (long)new_master,
-	    fx_procfs_generation(new_master));
-	return UP_OK;
+	if ((r = start()) != -1)
+		return r;
+	return finish();
 }
 #endif

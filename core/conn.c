@@ -23,6 +23,7 @@
 
 #include "alog.h"
 #include "conn.h"
+#include "psock.h"
 #include "ev.h"
 #include "body.h"
 #include "http.h"
@@ -77,7 +78,7 @@ struct lsn {
 };
 
 static const struct fx_conf *conf;
-static struct lsn lsns[FX_LISTEN_MAX];
+static struct lsn lsns[FX_LISTEN_MAX + 1];	/* + the probe socket */
 static int nlsns;
 static struct fx_conn conns = { .prev = &conns, .next = &conns };
 static int nconns;
@@ -644,7 +645,7 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 			memcpy(c->addr,
 			    &((struct sockaddr_in6 *)&ss)->sin6_addr,
 			    16);
-		} else
+		} else if (ss.ss_family == AF_INET)
 			memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr,
 			    4);
 		c->next = conns.next;
@@ -697,6 +698,12 @@ fx_conn_init(const struct fx_conf *cf)
 	for (i = 0; i < cf->nlisten; i++) {
 		lsns[nlsns].ev.fn = lsn_ev;
 		lsns[nlsns].ev.fd = cf->listen[i].fd;
+		lsns[nlsns].on = 0;
+		nlsns++;
+	}
+	if (fx_psock_fd != -1) {
+		lsns[nlsns].ev.fn = lsn_ev;
+		lsns[nlsns].ev.fd = fx_psock_fd;
 		lsns[nlsns].on = 0;
 		nlsns++;
 	}

@@ -24,6 +24,22 @@ dir_writable(const char *dir)
 	    access(dir, W_OK) == 0;
 }
 
+/* dir exists or is made 0700, is ours, no symlink, no one else's. */
+static int
+private_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 fx_pidfile_default(void)
 {
@@ -36,30 +52,36 @@ fx_pidfile_default(void)
 	    (size_t)fx_snprintf(buf, sizeof(buf), "%s/fenix.pid", xdg) <
 	    sizeof(buf))
 		return buf;
-	if (dir_writable("/tmp")) {
-		fx_snprintf(buf, sizeof(buf), "/tmp/fenix-%ld.pid",
-		    (long)geteuid());
+	/* Not in /tmp itself: anyone may plant files there. */
+	fx_snprintf(buf, sizeof(buf), "/tmp/fenix-%ld", (long)geteuid());
+	if (dir_writable("/tmp") && private_dir(buf) == 0) {
+		strcat(buf, "/fenix.pid");
 		return buf;
 	}
 	return "fenix.pid";
 }
 
 int
-fx_pidfile_write(const char *path, pid_t pid)
+fx_pidfile_write_text(const char *path, const char *text, size_t n)
 {
-	char tmp[4096 + 16], buf[24];
-	int fd, n, saved;
+	char tmp[4096 + 16];
+	int fd, saved, tries;
 
 	if ((size_t)fx_snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
 	    (long)getpid()) >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	n = fx_snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A leftover (or planted) entry under that name goes first. */
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd != -1 || errno != EEXIST || unlink(tmp) == -1)
+			break;
+	}
 	if (fd == -1)
 		return -1;
-	if (fx_write_all(fd, buf, (size_t)n) == -1 || close(fd) == -1 ||
+	if (fx_write_all(fd, text, n) == -1 || close(fd) == -1 ||
 	    rename(tmp, path) == -1) {
 		saved = errno;
 		unlink(tmp);
@@ -69,16 +91,48 @@ fx_pidfile_write(const char *path, pid_t pid)
 	return 0;
 }
 
+int
+fx_pidfile_write(const char *path, pid_t pid)
+{
+	char buf[24];
+	int n;
+
+	n = fx_snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	return fx_pidfile_write_text(path, buf, (size_t)n);
+}
+
+const char *
+fx_pidfile_strerror(int err)
+{
+	switch (err) {
+	case EINVAL:
+		return "holds no pid";
+	case ELOOP:
+		return "is a symbolic link";
+	case ENXIO:
+		return "is not a regular file";
+	default:
+		return strerror(err);
+	}
+}
+
 pid_t
 fx_pidfile_read(const char *path)
 {
 	char buf[32];
+	struct stat st;
 	long long v;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENXIO;
+		return -1;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)

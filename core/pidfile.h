@@ -13,8 +13,9 @@
 
 /*
  * The default pid file: /run/fenix.pid for root when /run is writable,
- * else $XDG_RUNTIME_DIR/fenix.pid, else /tmp/fenix-UID.pid, else
- * ./fenix.pid.  Returns a static string.
+ * else $XDG_RUNTIME_DIR/fenix.pid, else /tmp/fenix-UID/fenix.pid (that
+ * directory made 0700 and checked to be ours), else ./fenix.pid.
+ * Returns a static string.
  */
 const char *fx_pidfile_default(void);
 
@@ -22,8 +23,20 @@ const char *fx_pidfile_default(void);
 int	fx_pidfile_write(const char *path, pid_t pid);
 
 /*
- * Read a pid from path.  Returns the pid (> 0), 0 if the file does not
- * exist, or -1 with errno (EINVAL for junk in the file).
+ * Write n bytes of text to path atomically: a temp file beside it,
+ * created O_EXCL|O_NOFOLLOW (never through a planted symlink), renamed
+ * over path.  0 or -1 with errno.
+ */
+int	fx_pidfile_write_text(const char *path, const char *text, size_t n);
+
+/* What fx_pidfile_read's errno means, for messages. */
+const char *fx_pidfile_strerror(int err);
+
+/*
+ * Read a pid from path, opened O_NOFOLLOW|O_NONBLOCK (a FIFO cannot
+ * hang us).  Returns the pid (> 0), 0 if the file does not exist, or -1
+ * with errno: EINVAL for junk in the file, ELOOP for a symlink, ENXIO
+ * for anything but a regular file.
  */
 pid_t	fx_pidfile_read(const char *path);
 

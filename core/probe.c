@@ -9,11 +9,13 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "fmt.h"
 #include "probe.h"
+#include "psock.h"
 #include "util.h"
 
 int
@@ -37,6 +39,11 @@ fx_probe_parse(const char *url, struct fx_listen *l, char *path, size_t cap,
 	}
 	memcpy(hostport, p, n);
 	hostport[n] = '\0';
+	/* No resolver (a scratch image has no /etc/hosts): same length. */
+	if (strncasecmp(hostport, "localhost", 9) == 0 &&
+	    (hostport[9] == '\0' || hostport[9] == ':')) {
+		memcpy(hostport, "127.0.0.1", 9);
+	}
 	/* No port: 80. */
 	if (hostport[n - 1] == ']' || strchr(hostport, ':') == NULL ||
 	    (hostport[0] == '[' && fx_strstr(hostport, "]:") == NULL))
@@ -94,24 +101,39 @@ wait_fd(int fd, short events, long long deadline)
 int
 fx_probe_get(const char *url, int timeout_ms, const char **why)
 {
+	return fx_probe_get_pid(url, 0, timeout_ms, why);
+}
+
+int
+fx_probe_get_pid(const char *url, pid_t pid, int timeout_ms,
+    const char **why)
+{
 	struct fx_listen l;
+	struct sockaddr_un sun;
+	struct sockaddr *sa;
 	char path[1024], req[1200], buf[256];
 	long long deadline = fx_now_ms() + timeout_ms;
 	size_t got = 0, n;
 	ssize_t r;
-	socklen_t sl;
+	socklen_t sl, alen;
 	int fd, err = 0, status;
 
 	if (fx_probe_parse(url, &l, path, sizeof(path), why) == -1)
 		return -1;
-	fd = socket(l.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	sa = (struct sockaddr *)&l.addr;
+	alen = l.addrlen;
+	if (pid > 0) {
+		alen = fx_psock_addr(pid, &sun);
+		sa = (struct sockaddr *)&sun;
+	}
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		*why = strerror(errno);
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&l.addr, l.addrlen) == -1 &&
-	    errno != EINPROGRESS) {
+	if (connect(fd, sa, alen) == -1 && errno != EINPROGRESS &&
+	    errno != EAGAIN) {
 		*why = strerror(errno);
 		close(fd);
 		return -1;

@@ -6,10 +6,13 @@
 #ifndef FX_PROBE_H
 #define FX_PROBE_H
 
+#include <sys/types.h>
+
 #include "listen.h"
 
 /*
- * Parse "http://HOST:PORT/PATH" (HOST an IPv4 address or [IPv6]; the
+ * Parse "http://HOST:PORT/PATH" (HOST an IPv4 address, [IPv6] or
+ * localhost, which is 127.0.0.1 without a resolver; the
  * port defaults to 80, the path to "/") into l and path (cap bytes).
  * 0, or -1 with *why.
  */
@@ -24,5 +27,12 @@ void	fx_probe_url(const struct fx_listen *l, char *buf, size_t len);
  * with a reason in *why (connection refused, timeout, bad answer).
  */
 int	fx_probe_get(const char *url, int timeout_ms, const char **why);
+
+/*
+ * The same GET (Host and path from url) through the private probe
+ * socket of master pid (psock.h), so that its own workers answer.
+ */
+int	fx_probe_get_pid(const char *url, pid_t pid, int timeout_ms,
+	    const char **why);
 
 #endif

@@ -28,6 +28,8 @@
 #include "log.h"
 #include "pidfile.h"
 #include "proc.h"
+#include "procfs.h"
+#include "psock.h"
 #include "upgrade.h"
 #include "util.h"
 #include "worker.h"
@@ -512,7 +514,8 @@ fx_proc_master(const struct fx_master_opts *opts)
 	generation = fx_upgrade_generation();
 	fx_listen_inherit(cur->listen, cur->nlisten);
 	other = fx_pidfile_read(cur->pidfile);
-	if (other > 0 && other != getpid() && fx_pid_alive(other))
+	if (other > 0 && other != getpid() &&
+	    fx_procfs_master(other, cur->pidfile) != 0)
 		fx_fatalx(FX_EXIT_USAGE, "already running as pid %ld (pid "
 		    "file %s)", (long)other, cur->pidfile);
 	if (setup(cur, NULL, err) == -1)
@@ -520,6 +523,8 @@ fx_proc_master(const struct fx_master_opts *opts)
 		    FX_EXIT_USAGE, "%s", err);
 	if (opts->daemon && !upgraded_child)
 		daemonize();
+	if (fx_psock_open() == -1)
+		fx_log_warn("probe socket (upgrades probe the listeners)");
 
 	nwk = worker_count(cur);
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -308,4 +310,115 @@ fx_procfs_listeners(pid_t pid, struct fx_listen *out, int max)
 		close(fd);
 	}
 	return cnt;
+}
+
+/* Options of the server applet that take a value (getopt's "x:"). */
+static const char server_valopts[] = "cDlraewpuo";
+
+/*
+ * The pid file a server command line names (-p FILE, -o pidfile=FILE;
+ * the last wins), or NULL.  w: the words after the applet name, up to
+ * end.  Like getopt, option parsing stops at the first other word.
+ */
+static const char *
+cmdline_pidfile(const char *w, const char *end)
+{
+	const char *pf = NULL, *val;
+	size_t i;
+	char opt;
+
+	for (; w < end && w[0] == '-' && w[1] != '\0'; w += strlen(w) + 1) {
+		if (strcmp(w, "--") == 0)
+			break;
+		for (i = 1; w[i] != '\0'; i++) {
+			if (strchr(server_valopts, w[i]) == NULL)
+				continue;
+			opt = w[i];
+			val = w + i + 1;
+			if (*val == '\0') {
+				w += strlen(w) + 1;
+				if (w >= end)
+					return pf;
+				val = w;
+			}
+			if (opt == 'p')
+				pf = val;
+			else if (opt == 'o' && strncmp(val, "pidfile=", 8) == 0)
+				pf = val + 8;
+			break;
+		}
+	}
+	return pf;
+}
+
+/*
+ * Stat the directory of path (relative to dir when not absolute) into
+ * st; *base: its last component.  0 or -1.
+ */
+static int
+stat_dir(const char *dir, const char *path, struct stat *st,
+    const char **base)
+{
+	char buf[PATH_MAX * 2];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	*base = slash != NULL ? slash + 1 : path;
+	n = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	if ((size_t)fx_snprintf(buf, sizeof(buf), "%s%s%.*s",
+	    path[0] == '/' ? "" : dir, path[0] == '/' || n == 0 ? "" : "/",
+	    (int)n, path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return stat(buf, st);
+}
+
+int
+fx_procfs_master(pid_t pid, const char *pidfile)
+{
+	char path[64], buf[8192], *end, *w, *base;
+	const char *pf, *b1, *b2;
+	struct stat s1, s2;
+	ssize_t n;
+	int r;
+
+	if (pid <= 0)
+		return 0;
+	if ((r = fx_procfs_running(pid)) == 0) {
+		/* Gone, a zombie, or hidden from us (hidepid)? */
+		if (kill(pid, 0) == -1 && errno == ESRCH)
+			return 0;
+		fx_snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
+		return access(path, F_OK) == 0 ? 0 : -1;
+	}
+	if (r == -1)
+		return -1;
+	fx_snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((n = slurp(path, buf, sizeof(buf))) < 0)
+		return errno == ENOENT || errno == ESRCH ? 0 : -1;
+	if (n == 0)
+		return 0;	/* a kernel thread, or a zombie by now */
+	end = buf + n;
+	if (end[-1] != '\0')
+		*end++ = '\0';	/* slurp left room for it */
+	/* The applet: basename server or fenix-server, or fenix server. */
+	base = strrchr(buf, '/') != NULL ? strrchr(buf, '/') + 1 : buf;
+	w = buf + strlen(buf) + 1;
+	if (strncmp(base, "fenix-", 6) == 0)
+		base += 6;
+	if (strcmp(base, "server") != 0) {
+		if (w >= end || strcmp(w, "server") != 0)
+			return 0;
+		w += strlen(w) + 1;
+	}
+	if ((pf = cmdline_pidfile(w, end)) == NULL)
+		return 1;
+	fx_snprintf(path, sizeof(path), "/proc/%ld/cwd", (long)pid);
+	if (stat_dir(".", pidfile, &s1, &b1) == -1)
+		return 0;
+	if (stat_dir(path, pf, &s2, &b2) == -1)
+		return errno == EACCES || errno == EPERM ? -1 : 0;
+	return s1.st_dev == s2.st_dev && s1.st_ino == s2.st_ino &&
+	    strcmp(b1, b2) == 0;
 }

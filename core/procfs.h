@@ -14,6 +14,17 @@
 /* 1 if pid runs (exists and is not a zombie), 0 if not, -1 unknown. */
 int	fx_procfs_running(pid_t pid);
 
+/*
+ * Is pid a live fenix master of pidfile?  1 yes; 0 no (gone, a zombie,
+ * or another program, or a fenix server whose -p names another file);
+ * -1 cannot tell (/proc hides it: hidepid, another user).  Reads
+ * /proc/pid/cmdline: the server applet, and its -p (or -o pidfile=)
+ * naming pidfile, compared by directory (dev, inode) and basename; a
+ * master started without -p (pid file from -c or the default) passes.
+ * Never blocks.
+ */
+int	fx_procfs_master(pid_t pid, const char *pidfile);
+
 /* Children of pid into out (at most max).  Returns the count, or -1. */
 int	fx_procfs_children(pid_t pid, pid_t *out, int max);
 
