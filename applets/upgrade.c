@@ -130,18 +130,21 @@ static pid_t before[256];		/* the old master's children at USR2 */
 static int nbefore;
 static char installed[PATH_MAX];	/* the path -b replaced, or "" */
 
-/* The old master's child that was not there at USR2: the new master. */
+/*
+ * The old master's child that was not there at USR2 and is of the next
+ * generation: the new master (a worker respawned since is of the old one).
+ */
 static pid_t
 find_new_master(pid_t old)
 {
 	pid_t kids[256];
-	int i, j, n;
+	int i, j, n, gen = fx_procfs_generation(old);
 
 	n = fx_procfs_children(old, kids, 256);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nbefore && before[j] != kids[i]; j++)
 			;
-		if (j == nbefore)
+		if (j == nbefore && fx_procfs_generation(kids[i]) == gen + 1)
 			return kids[i];
 	}
 	return 0;
@@ -193,10 +196,12 @@ restore_binary(void)
 }
 
 /*
- * Undo: give the old master its workers back (HUP, as in nginx), stop
- * the new master (QUIT, then KILL if it will not go: a binary that hangs
- * may not even read signals), and wait for the pid file to name the old
- * master again.  The binary -b installed is put back.
+ * Undo: stop the new master (QUIT, then KILL if it will not go: a binary
+ * that hangs may not even read signals), and wait for the pid file to
+ * name the old master again.  Only the new master is signalled: the old
+ * one renames the pid file back and starts its workers again by itself
+ * when it reaps it (a HUP could find it serving and reload it).  The
+ * binary -b installed is put back.
  */
 static int
 rollback(const char *pidfile, const char *oldbin, pid_t old, pid_t new_master,
@@ -209,9 +214,6 @@ rollback(const char *pidfile, const char *oldbin, pid_t old, pid_t new_master,
 	if (new_master <= 0)
 		new_master = find_new_master(old);
 	if (new_master > 0 && fx_procfs_running(new_master) == 1) {
-		/* After WINCH the old master needs HUP to start workers. */
-		if (old_workers(old, new_master) == 0)
-			kill(old, SIGHUP);
 		kill(new_master, SIGQUIT);
 		progress("QUIT sent to the new master %ld", (long)new_master);
 	}
@@ -407,8 +409,8 @@ upgrade_main(int argc, char **argv)
 	deadline = fx_now_ms() + 60000;
 	while (old_workers(old, new_master) > 0) {
 		if (fx_procfs_running(new_master) != 1)
-			return rollback(pidfile, oldbin, old, 0, UP_RB_DIED,
-			    "drain", "the new master exited");
+			return rollback(pidfile, oldbin, old, new_master,
+			    UP_RB_DIED, "drain", "the new master exited");
 		if (fx_now_ms() >= deadline) {
 			progress("old workers still draining after 60 s");
 			break;
@@ -421,8 +423,8 @@ upgrade_main(int argc, char **argv)
 	deadline = fx_now_ms() + bake;
 	do {
 		if (fx_procfs_running(new_master) != 1)
-			return rollback(pidfile, oldbin, old, 0, UP_RB_DIED,
-			    "bake", "the new master exited");
+			return rollback(pidfile, oldbin, old, new_master,
+			    UP_RB_DIED, "bake", "the new master exited");
 		if (probe(url, &why) == -1)
 			return rollback(pidfile, oldbin, old, new_master,
 			    UP_RB_BAKE, "bake", why);

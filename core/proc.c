@@ -257,13 +257,25 @@ spawn(struct wk *w)
 		w->retiring = 0;
 		return pid;
 	}
-	/* Worker: die with the master, even if it is gone already. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * Worker: drain as on QUIT when the master dies, even if it is gone
+	 * already (bounded by shutdown_timeout), so that a killed master
+	 * breaks no request in flight.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGQUIT);
 	if (getppid() != master)
 		_exit(FX_EXIT_SYS);
 	fx_log_init(NULL);
 	close(sig_fd);
 	close(ready_rd);
+	/*
+	 * The master's own signals (upgrade, reload, WINCH) reach workers
+	 * too when they are sent to a process group or a cgroup (systemctl
+	 * kill, tini -g): ignore them, before they are unblocked.
+	 */
+	signal(SIGUSR2, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, &sig_set, NULL);
 	drop_privileges(cur);
 	_exit(fx_worker_run(cur, ready_wr));
