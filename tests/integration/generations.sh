@@ -7,7 +7,7 @@
 # Every server has its own pid file and error log in $T_DIR and a free
 # port of 127.0.0.1; every wait is a poll with a deadline.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 18
 optional APPLET_UPGRADE
 
 unset NGINX FENIX_GENERATION FENIX_OLD_MASTER LISTEN_FDS LISTEN_PID
@@ -167,6 +167,119 @@ else
 	t_case "$C8b the new master is KILLed: fenix upgrade exits 10" : x
 	t_ok "$C8b the old master serves again with 2 workers" :
 	t_case "$C8b the old master neither reloaded nor lost a worker" : x
+	t_mended
+fi
+
+# ------------------------------- 7: a new master dies after WINCH
+C7="new master KILLed after WINCH, 32 keep-alive connections:"
+if serve dies && load_start dies "$port" --conns 32; then
+	old=$master
+	kill -USR2 "$old"
+	poll 10 new_pid "$pidf" "$old"
+	new=$(cat "$pidf")
+	adopt "$pidf"
+	kill -WINCH "$old"
+	poll 10 nkids_is "$old" 1
+	nws=$(kids "$new")
+	kill -KILL "$new"
+	t_ok "$C7 the old master starts its 2 workers again" \
+	    'poll 5 nkids_is "$old" 2'
+	t_ok "$C7 the dead master's workers drain and exit by themselves" \
+	    'poll 12 all_gone $nws'
+	load_stop dies
+	t_ok "$C7 no request failed" 'load_ok dies'
+	t_case "$C7 the pid file names the old master, no .oldbin" \
+	    'cat "$pidf"; ls "$pidf.oldbin" 2>/dev/null' "$old"
+	stop "$old"
+else
+	t_broken "server dies or its load did not start"
+	t_ok "$C7 the old master starts its 2 workers again" :
+	t_ok "$C7 the dead master's workers drain and exit by themselves" :
+	t_ok "$C7 no request failed" :
+	t_case "$C7 the pid file names the old master, no .oldbin" : x
+	t_mended
+fi
+
+# QUIT to the new master while the old one is parked (a rollback): the
+# new master hands back at once, its workers finish what they serve.
+C7b="QUIT to the new master while the old one is parked:"
+if serve back; then
+	old=$master
+	kill -USR2 "$old"
+	poll 10 new_pid "$pidf" "$old"
+	new=$(cat "$pidf")
+	adopt "$pidf"
+	kill -WINCH "$old"
+	poll 10 nkids_is "$old" 1
+	dl back
+	kill -QUIT "$new"
+	t_ok "$C7b the old master's workers are back while a download runs" \
+	    'poll 5 nkids_is "$old" 2 && ! test -s "$T_DIR/back.dl"'
+	dl_end back
+	t_case "$C7b the download in flight on the new generation completes" \
+	    'cat "$T_DIR/back.dl"' "ok $BIG"
+	t_ok "$C7b the old master serves, the pid file names it" \
+	    'answers "$port" && pidfile_is "$pidf" "$old"'
+	stop "$old"
+else
+	t_broken "server back did not start"
+	t_ok "$C7b the old master's workers are back while a download runs" :
+	t_case "$C7b the download in flight on the new generation completes" : x
+	t_ok "$C7b the old master serves, the pid file names it" :
+	t_mended
+fi
+
+# ---------------------------------------- 3: at most two generations
+C3="at most two generations:"
+if serve gens; then
+	g1=$master
+	kill -USR2 "$g1"
+	poll 10 new_pid "$pidf" "$g1"
+	g2=$(cat "$pidf")
+	adopt "$pidf"
+	poll 5 nkids_is "$g2" 2
+	kill -USR2 "$g2"
+	t_ok "$C3 USR2 to the new master while the old one runs: refused" \
+	    'poll 5 grep_file "USR2 refused: the master that started me" \
+	    "$errf"'
+	t_case "$C3 ... no third master, the pid files unchanged" \
+	    'kids "$g2" | wc -l; cat "$pidf" "$pidf.oldbin"' "2
+$g2
+$g1"
+	kill -WINCH "$g1"
+	poll 10 nkids_is "$g1" 1
+	kill -QUIT "$g1"
+	poll 10 gone "$g1"
+	wait "$g1" 2>/dev/null
+	kill -USR2 "$g2"
+	t_ok "$C3 the old master gone, the new one (foreground) upgrades" \
+	    'poll 10 new_pid "$pidf" "$g2"'
+	g3=$(cat "$pidf")
+	adopt "$pidf"
+	# A later master takes the pid file over while g2 is parked: when
+	# g3 dies, g2 must not roll back over it, and it quits.
+	kill -WINCH "$g2"
+	poll 10 nkids_is "$g2" 1
+	port0=$port
+	serve other
+	other=$master
+	cp "$T_DIR/other.pid" "$T_DIR/gens.pid.tmp"
+	mv "$T_DIR/gens.pid.tmp" "$T_DIR/gens.pid"
+	kill -KILL "$g3"
+	t_ok "$C3 a parked master whose pid file a later master took: it quits" \
+	    'poll 10 gone "$g2"'
+	t_case "$C3 ... without rolling back (the pid file still names it)" \
+	    'cat "$T_DIR/gens.pid"; grep -c "not rolling back" "$T_DIR/gens.err"' \
+	    "$other
+1"
+	stop "$g2" "$g3" "$other"
+else
+	t_broken "server gens did not start"
+	t_ok "$C3 USR2 to the new master while the old one runs: refused" :
+	t_case "$C3 ... no third master, the pid files unchanged" : x
+	t_ok "$C3 the old master gone, the new one (foreground) upgrades" :
+	t_ok "$C3 a parked master whose pid file a later master took: it quits" :
+	t_case "$C3 ... without rolling back (the pid file still names it)" : x
 	t_mended
 fi
 
