@@ -57,6 +57,7 @@ static int ready_rd = -1, ready_wr = -1;
 static sigset_t sig_set;
 static struct fx_conf *cur;
 static const struct fx_master_opts *mo;
+static pid_t parent_master;	/* the master that exec'd us, or 0 */
 
 char *
 fx_proc_exe_path(const char *argv0)
@@ -264,13 +265,25 @@ spawn(struct wk *w)
 		w->retiring = 0;
 		return pid;
 	}
-	/* Worker: die with the master, even if it is gone already. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * Worker: drain as on QUIT when the master dies, even if it is gone
+	 * already (bounded by shutdown_timeout), so that a killed master
+	 * breaks no request in flight.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGQUIT);
 	if (getppid() != master)
 		_exit(FX_EXIT_SYS);
 	fx_log_init(NULL);
 	close(sig_fd);
 	close(ready_rd);
+	/*
+	 * The master's own signals (upgrade, reload, WINCH) reach workers
+	 * too when they are sent to a process group or a cgroup (systemctl
+	 * kill, tini -g): ignore them, before they are unblocked.
+	 */
+	signal(SIGUSR2, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGWINCH, SIG_IGN);
 	sigprocmask(SIG_UNBLOCK, &sig_set, NULL);
 	drop_privileges(cur);
 	_exit(fx_worker_run(cur, ready_wr));
@@ -479,12 +492,64 @@ daemonize(void)
 	fx_log_init(NULL);
 }
 
+/*
+ * Does the master that started this one (by USR2) still run?  Its pid
+ * was passed at exec; while it lives it is our parent.  (nginx compares
+ * getppid() with the parent seen at startup, which in the foreground is
+ * the shell, and so refuses USR2 there for good.)
+ */
+static int
+parent_lives(void)
+{
+	return parent_master > 0 && getppid() == parent_master;
+}
+
 /* Remove path if it still names us (never a successor's pid file). */
 static void
 unlink_if_ours(const char *path)
 {
 	if (path != NULL && fx_pidfile_read(path) == getpid())
 		unlink(path);
+}
+
+/*
+ * QUIT while the master that started us runs: a rollback.  Hand back at
+ * once: the workers drain on their own (as they do when a master dies),
+ * and the old master, reaping us, starts its own workers without waiting
+ * for ours to finish.
+ */
+static void
+rollback_quit(void)
+{
+	fx_log_info("QUIT while the old master %ld runs: handing back",
+	    (long)parent_master);
+	close_listeners();
+	signal_workers(WK_LIVE | WK_RETIRING, SIGQUIT);
+}
+
+/*
+ * The new master (dead) took the pid file over: roll back, unless a later
+ * master has since taken it (a live pid other than ours and the dead
+ * one's), in which case this generation is stale: return 1 and it quits.
+ */
+static int
+superseded(pid_t dead)
+{
+	pid_t p = fx_pidfile_read(cur->pidfile), o;
+	char oldbin[4096 + 8];
+
+	if (p > 0 && p != getpid() && p != dead && fx_pid_alive(p)) {
+		fx_log_warnx("the pid file names master %ld: not rolling "
+		    "back, quitting", (long)p);
+		return 1;
+	}
+	o = fx_pidfile_oldbin(cur->pidfile, oldbin, sizeof(oldbin)) == 0 ?
+	    fx_pidfile_read(oldbin) : 0;
+	if (o == getpid())
+		(void)fx_upgrade_restore(cur->pidfile);
+	else if (fx_pidfile_write(cur->pidfile, getpid()) == -1)
+		fx_log_warn("rollback: pid file %s", cur->pidfile);
+	return 0;
 }
 
 int
@@ -508,6 +573,8 @@ fx_proc_master(const struct fx_master_opts *opts)
 	    fx_pidfile_default(), &why) == -1)
 		fx_fatalx(FX_EXIT_USAGE, "pidfile: %s", why);
 	upgraded_child = getenv("FENIX_GENERATION") != NULL;
+	parent_master = fx_upgrade_parent();
+	unsetenv("FENIX_OLD_MASTER");
 	/* The error log first, so that what inheritance says is in it. */
 	if (cur->error_log != NULL && fx_log_open(cur->error_log) == -1)
 		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);
@@ -573,6 +640,10 @@ fx_proc_master(const struct fx_master_opts *opts)
 				kill_at = fx_now_ms() + 3000;
 				break;
 			case SIGQUIT:
+				if (parent_lives() && !stopping) {
+					rollback_quit();
+					goto out;
+				}
 				/*
 				 * Let go of the sockets: once the workers
 				 * close theirs, new connections are refused
@@ -630,6 +701,12 @@ fx_proc_master(const struct fx_master_opts *opts)
 					    (long)new_master);
 					break;
 				}
+				if (parent_lives()) {
+					fx_log_warnx("USR2 refused: the master "
+					    "that started me (%ld) still runs",
+					    (long)parent_master);
+					break;
+				}
 				pid = fx_upgrade_exec(mo->exe, mo->argv, cur,
 				    generation, cur->pidfile);
 				if (pid > 0)
@@ -660,7 +737,15 @@ fx_proc_master(const struct fx_master_opts *opts)
 				    WTERMSIG(status) : WEXITSTATUS(status));
 				if (stopping)
 					continue;
-				(void)fx_upgrade_restore(cur->pidfile);
+				if (superseded(pid)) {
+					close_listeners();
+					stopping = 1;
+					kill_at = fx_now_ms() +
+					    cur->shutdown_ms + 2000;
+					signal_workers(WK_LIVE | WK_RETIRING,
+					    SIGQUIT);
+					continue;
+				}
 				if (noaccept) {
 					noaccept = 0;
 					spawn_all();
@@ -689,6 +774,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 			    wks[i].respawn_at <= now)
 				spawn(&wks[i]);
 	}
+out:
 	fx_alog_flush();
 	unlink_if_ours(cur->pidfile);
 	if (fx_pidfile_oldbin(cur->pidfile, oldbin, sizeof(oldbin)) == 0)

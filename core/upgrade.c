@@ -36,11 +36,27 @@ fx_upgrade_generation(void)
 	return (int)v;
 }
 
+pid_t
+fx_upgrade_parent(void)
+{
+	const char *s = getenv("FENIX_OLD_MASTER");
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	if (fx_parse_num(s, 2, 1 << 30, &v) == -1) {
+		fx_log_warnx("FENIX_OLD_MASTER '%s': not a pid, ignored", s);
+		return 0;
+	}
+	return (pid_t)v;
+}
+
 static int
 skip_var(const char *e)
 {
 	static const char *const vars[] = { "NGINX=", "FENIX_GENERATION=",
-	    "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=" };
+	    "FENIX_OLD_MASTER=", "LISTEN_FDS=", "LISTEN_PID=",
+	    "LISTEN_FDNAMES=" };
 	size_t i;
 
 	for (i = 0; i < FX_NELEM(vars); i++)
@@ -70,6 +86,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
     int generation, const char *pidfile)
 {
 	char oldbin[4096 + 8], nginx[16 + FX_LISTEN_MAX * 8], gen[40];
+	char parent[40];
 	char **env;
 	size_t n, i, k = 0, len;
 	sigset_t none;
@@ -83,9 +100,11 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 			    sizeof(nginx) - len,
 			    "%d;", c->listen[j].fd);
 	fx_snprintf(gen, sizeof(gen), "FENIX_GENERATION=%d", generation + 1);
+	fx_snprintf(parent, sizeof(parent), "FENIX_OLD_MASTER=%ld",
+	    (long)getpid());
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	if ((env = calloc(n + 3, sizeof(*env))) == NULL) {
+	if ((env = calloc(n + 4, sizeof(*env))) == NULL) {
 		fx_log_warnx("upgrade: out of memory");
 		return -1;
 	}
@@ -94,6 +113,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 			env[k++] = environ[i];
 	env[k++] = nginx;
 	env[k++] = gen;
+	env[k++] = parent;
 	env[k] = NULL;
 	if (pidfile != NULL) {
 		if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1 ||

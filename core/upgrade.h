@@ -18,11 +18,17 @@
 int	fx_upgrade_generation(void);
 
 /*
+ * The pid of the master that exec'd this one (FENIX_OLD_MASTER), or 0.
+ * That master still runs while getppid() returns it.
+ */
+pid_t	fx_upgrade_parent(void);
+
+/*
  * Start the new binary: rename pidfile (if any) to pidfile.oldbin, fork,
  * and in the child clear FD_CLOEXEC on c's listening fds only and execve
- * exe with argv and the whole environment plus NGINX and
- * FENIX_GENERATION=generation+1.  Returns the child's pid, or -1 with
- * the pid file back in place.
+ * exe with argv and the whole environment plus NGINX,
+ * FENIX_GENERATION=generation+1 and FENIX_OLD_MASTER=getpid().  Returns
+ * the child's pid, or -1 with the pid file back in place.
  */
 pid_t	fx_upgrade_exec(const char *exe, char *const argv[],
 	    const struct fx_conf *c, int generation, const char *pidfile);

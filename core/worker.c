@@ -36,8 +36,6 @@ sig_read(struct fx_ev *ev, uint32_t events)
 			stop = 1;
 			break;
 		case SIGQUIT:
-		case SIGWINCH:
-		case SIGHUP:
 			quit = 1;
 			break;
 		case SIGUSR1:
@@ -50,8 +48,8 @@ sig_read(struct fx_ev *ev, uint32_t events)
 int
 fx_worker_run(const struct fx_conf *conf, int ready_fd)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1,
-	    SIGWINCH, 0 };
+	/* HUP, USR2 and WINCH are the master's: the worker ignores them. */
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, 0 };
 	sigset_t set;
 	long long deadline = 0;
 	int fd;
