@@ -187,7 +187,7 @@ fi
 t_ok "grace_timeout=1: QUIT closes an idle keep-alive connection after ~1 s" \
     'cat "$T_DIR/idle.out"; between $((t1 - t0)) 700 2500'
 t_ok "shutdown_timeout=3 bounds a drain stuck on a slow client (~3 s)" \
-    'between $((t2 - t0)) 2700 6000'
+    'between $((t2 - t0)) 2700 4500'
 t_mended
 
 # ------------------------------------------------- worker count
