@@ -41,7 +41,8 @@ BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
 .PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
-	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl
+	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl \
+	mutate
 .SUFFIXES:
 
 all: $(BIN)
@@ -172,6 +173,11 @@ bench-upgrade: $(BIN)
 		apt-get install -y -qq tini >/dev/null 2>&1; } || true
 	@echo "PID 1 comparison: the same upgrade under tini and under fenix"
 	@FENIX=$(abspath $(BIN)) sh tests/bench/init_compare.sh
+
+# `make mutate`: each breakage of tests/mutants.txt alone, built and tested
+# in a scratch copy; every one must be caught (slow: not part of check).
+mutate:
+	@nice -n 10 sh tests/mutate.sh tests/mutants.txt
 
 # `make lint`: the mechanical part of the house style (tests/lint.sh).
 lint:
