@@ -48,20 +48,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	etag[en] = '\0';
 	if (ln)
 		memcpy(list, nl + 1, ln);
-	m = fx_etag_match(list, ln, etag);
+	m = fx_etag_match(list, ln, etag, 1);
 	if (m != 0 && m != 1)
 		abort();
 	if (ln == 1 && list[0] == '*' && !m)
 		abort();
 	if (well_formed(etag, en) && strlen(etag) == en) {
-		if (fx_etag_match(etag, en, etag) != 1)
+		if (fx_etag_match(etag, en, etag, 1) != 1 ||
+		    fx_etag_match(etag, en, etag, 0) != 1)
 			abort();
 		/* Weak comparison: W/ and a list around it change nothing. */
 		memcpy(two, "W/", 2);
 		memcpy(two + 2, etag, en);
 		memcpy(two + 2 + en, ", ", 2);
 		memcpy(two + 4 + en, etag, en);
-		if (fx_etag_match(two, en * 2 + 4, etag) != 1)
+		if (fx_etag_match(two, en * 2 + 4, etag, 1) != 1)
+			abort();
+		/* Strong comparison (If-Match): a W/ tag alone never matches. */
+		if (fx_etag_match(two, en + 2, etag, 0) != 0)
 			abort();
 	}
 	free(etag);

@@ -16,6 +16,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "mime.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -113,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fx_path_decode(raw, size + 1, out, cap) == 0) {
 		check_normal(out, cap);
 		(void)fx_path_is_hidden(out);
-		if (fx_file_type(out) == NULL)
+		if (fx_mime_type(out) == NULL)
 			abort();
 		st = fx_file_get(out, &f);
 		if (st == 0) {
