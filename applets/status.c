@@ -226,8 +226,9 @@ status_main(int argc, char **argv)
 	if (pid == -1) {
 		rc = ST_UNKNOWN;
 		state = "cannot tell";
-		fx_snprintf(err, sizeof(err), "%s %s", pidfile,
-		    fx_pidfile_strerror(perr));
+		fx_snprintf(err, sizeof(err), "%s%s%s", pidfile,
+		    perr == EINVAL || perr == ELOOP || perr == ENXIO ? " " :
+		    ": ", fx_pidfile_strerror(perr));
 	} else if (alive == 1) {
 		rc = ST_RUNNING;
 		state = "running";

@@ -673,7 +673,8 @@ upgrade_main(int argc, char **argv)
 
 	old = fx_pidfile_read(u.pidfile);
 	if (old == -1) {
-		progress("not running: %s %s", u.pidfile,
+		progress("not running: %s%s%s", u.pidfile, errno == EINVAL ||
+		    errno == ELOOP || errno == ENXIO ? " " : ": ",
 		    fx_pidfile_strerror(errno));
 		return UP_NOT_RUNNING;
 	}

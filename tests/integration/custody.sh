@@ -8,7 +8,7 @@
 # The server runs from a copy, $T_DIR/bin/fenix, that the cases replace;
 # $FENIX itself is never touched.
 . "$(dirname "$0")/lib.sh"
-plan 56
+plan 57
 optional APPLET_UPGRADE
 optional APPLET_STATUS
 
@@ -377,14 +377,20 @@ t_case "12: status of a FIFO pid file: exit 4 at once, not a hang" \
     'timeout 5 "$FENIX" status -p "$T_DIR/fifo.pid"; echo $?' \
     "fenix: cannot tell ($T_DIR/fifo.pid): $T_DIR/fifo.pid is not a regular file
 4"
+# (Never cat a FIFO here: with no writer, the reader would hang too.)
 mkfifo "$T_DIR/fifo2.pid"
-if serve fifo2; then
+port=$(free_port)
+start_bg "$BIN" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -p "$T_DIR/fifo2.pid" -e "$T_DIR/fifo2.err" </dev/null
+fm=$T_LAST
+if poll 10 test -f "$T_DIR/fifo2.pid" && poll 5 answers "$port"; then
 	t_pass "12: server with a FIFO at the pid file path starts"
-	stop "$pidf"
 else
 	t_fail "12: server with a FIFO at the pid file path starts" \
 	    "$T_DIR/fifo2.err"
 fi
+kill -TERM "$fm" 2>/dev/null
+poll 10 gone "$fm"
 if command -v setpriv >/dev/null 2>&1; then
 	pre=; [ -e /tmp/fenix-65534 ] && pre=1
 	t_case "12: the non-root default pid file: a private 0700 directory" \
@@ -465,6 +471,15 @@ print(j[\"code\"], j[\"error\"])"' "4 $T_DIR/junk.pid holds no pid"
 ln -s "$T_DIR/junk.pid" "$T_DIR/link.pid"
 t_case "16: status of a symlinked pid file: exit 4, says so" \
     '"$FENIX" status -p "$T_DIR/link.pid" | grep -c "symbolic link"' 1
+if command -v setpriv >/dev/null 2>&1; then
+	t_case "16: status of an unreadable pid file: exit 4, names the error" \
+	    'setpriv --reuid=65534 --regid=65534 --clear-groups "$FENIX" status \
+	    -p "$T_DIR/junk.pid"; echo $?' \
+	    "fenix: cannot tell ($T_DIR/junk.pid): $T_DIR/junk.pid: Permission denied
+4"
+else
+	t_skip "16: status of an unreadable pid file" "no setpriv"
+fi
 bad=$(printf '%s/\377\376.pid' "$T_DIR")
 t_case "16: status -j escapes a pid file name that is not UTF-8" \
     '"$FENIX" status -j -p "$bad" | python3 -c "import json, sys
