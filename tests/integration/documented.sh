@@ -7,7 +7,7 @@
 # refuse_root, WINCH from a terminal, rollback after WINCH, exit 111, and
 # the exits and options of `fenix upgrade` and `fenix status -t`.
 . "$(dirname "$0")/lib.sh"
-plan 40
+plan 41
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 unset NGINX FENIX_GENERATION LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
@@ -318,7 +318,7 @@ defpid() {
 	i=0
 	while [ $i -lt 250 ]; do
 		f=$(ls /run/fenix.pid "$XDG_RUNTIME_DIR/fenix.pid" \
-		    /tmp/fenix-*.pid "$d/cwd/fenix.pid" 2>/dev/null)
+		    /tmp/fenix-*/fenix.pid "$d/cwd/fenix.pid" 2>/dev/null)
 		[ -n "$f" ] && [ "$(cat $f)" = "$m" ] && break
 		sleep 0.02
 		i=$((i + 1))
@@ -346,8 +346,8 @@ t_case "... /run read-only: \$XDG_RUNTIME_DIR/fenix.pid" \
     'defpid "mount -o remount,ro /run; export XDG_RUNTIME_DIR=/run/t/xdg"' \
     "/run/t/xdg/fenix.pid
 status 0"
-t_case "... as nobody without XDG_RUNTIME_DIR: /tmp/fenix-UID.pid" \
-    'defpid "unset XDG_RUNTIME_DIR" "$nob"' "/tmp/fenix-$nob_uid.pid
+t_case "... as nobody without XDG_RUNTIME_DIR: /tmp/fenix-UID/fenix.pid" \
+    'defpid "unset XDG_RUNTIME_DIR" "$nob"' "/tmp/fenix-$nob_uid/fenix.pid
 status 0"
 t_case "... /tmp read-only too: ./fenix.pid" \
     'defpid "unset XDG_RUNTIME_DIR; mount -o remount,ro /tmp" "$nob"' \
@@ -497,8 +497,10 @@ os.rename(pidf + ".tmp", pidf)
 while True:
     signal.pause()
 PY
-start_bg python3 "$T_DIR/stuck.py" "$T_DIR/stuck.pid" "$p23" "$FENIX" "$W" \
-    "$T_DIR/stuck.err"
+# argv[0] "server": fenix upgrade acts only on what looks like a master.
+start_bg python3 -c 'import os, sys
+os.execv(sys.executable, ["server"] + sys.argv[1:])' "$T_DIR/stuck.py" \
+    "$T_DIR/stuck.pid" "$p23" "$FENIX" "$W" "$T_DIR/stuck.err"
 stuck=$T_LAST
 if poll 15 pidfile_is "$T_DIR/stuck.pid" "$stuck"; then
 	(timeout 45 "$FENIX" upgrade -p "$T_DIR/stuck.pid" -w 0 \
@@ -513,14 +515,32 @@ t_case "fenix upgrade -x: exit 100" \
 t_case "fenix upgrade -w junk: exit 100" \
     '"$FENIX" upgrade -p "$T_DIR/none.pid" -w junk 2>/dev/null; echo $?' 100
 
-# Exit 111: the "master" dies of the USR2 it is sent (a sleep).
+# Exit 111: the master dies after USR2 (its new binary kills it).  A
+# sleep named by the pid file is no master: nothing is signalled (21).
 sleep 60 &
 sl=$!
 T_PIDS="$T_PIDS $sl"
 echo "$sl" >"$T_DIR/sleep.pid"
 upgrade -p "$T_DIR/sleep.pid" -w 0 -u "http://127.0.0.1:$p23/"
+t_case "fenix upgrade of a pid file naming a sleep: exit 21, it lives" \
+    'echo $up_rc; alive "$sl" && echo alive' "21
+alive"
+cp "$FENIX" "$T_DIR/fenix111"
+printf '#!/bin/sh\nkill -KILL $PPID\n' >"$T_DIR/killer"
+chmod 755 "$T_DIR/killer"
+p111=$(free_port)
+start_bg "$T_DIR/fenix111" server -l "127.0.0.1:$p111" -r "$W" -w 1 \
+    -p "$T_DIR/die111.pid" -e "$T_DIR/die111.err" </dev/null
+m111=$T_LAST
+if poll 10 pidfile_is "$T_DIR/die111.pid" "$m111"; then
+	ows=$(kids "$m111")
+	upgrade -p "$T_DIR/die111.pid" -w 0 -b "$T_DIR/killer"
+	for w in $ows; do kill -KILL "$w" 2>/dev/null; done
+else
+	up_rc=none
+fi
 t_case "fenix upgrade: the old master dies after USR2: exit 111" \
-    'echo $up_rc; grep -c "the old master $sl died" "$T_DIR/up.err"' "111
+    'echo $up_rc; grep -c "the old master $m111 died" "$T_DIR/up.err"' "111
 1"
 
 # rolled_back: the pid file names $master again, with its one worker.
@@ -600,9 +620,11 @@ time.sleep(30)' "$mute" &
 mute_pid=$!
 T_PIDS="$T_PIDS $mute_pid"
 poll 15 sh -c "ss -Htln '( sport = :$mute )' | grep -q ."
-sleep 60 &
-T_PIDS="$T_PIDS $!"
-echo $! >"$T_DIR/st.pid"
+# A master of its own pid file: status probes only a live fenix master.
+start_bg "$FENIX" server -l "127.0.0.1:$(free_port)" -r "$W" -w 1 \
+    -p "$T_DIR/st.pid" -e "$T_DIR/st.err" </dev/null
+stm=$T_LAST
+poll 10 pidfile_is "$T_DIR/st.pid" "$stm"
 st() {
 	s_t0=$(now_ms)
 	"$FENIX" status -p "$T_DIR/st.pid" -q -u "http://127.0.0.1:$mute/" "$@"
@@ -615,6 +637,7 @@ t_ok "status -u -t 0.5 gives up after 0.5 s (exit 1)" \
 t_ok "status -u -t 3 waits 3 s, past the default 2 s (exit 1)" \
     'st -t 3; between $s_ms 2900 4500 && [ $s_rc -eq 1 ]'
 kill "$mute_pid"
+kill -TERM "$stm"
 
 # ------------------------------------------------- exit 23, at last
 if [ -n "${t23:-}" ]; then
