@@ -278,6 +278,18 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 	return 0;
 }
 
+/* Is fd adopted already (named twice: "3;3;", or by NGINX and LISTEN_FDS)? */
+static int
+taken(const struct fx_listen *l, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].fd == fd)
+			return 1;
+	return 0;
+}
+
 int
 fx_listen_inherit(struct fx_listen *l, int n)
 {
@@ -289,7 +301,8 @@ fx_listen_inherit(struct fx_listen *l, int n)
 		cnt = fx_listen_parse_fds(s, fds, (int)FX_NELEM(fds),
 		    bad_entry);
 		for (i = 0; i < cnt; i++)
-			adopted += adopt(l, n, fds[i], "NGINX");
+			if (!taken(l, n, fds[i]))
+				adopted += adopt(l, n, fds[i], "NGINX");
 	}
 	s = getenv("LISTEN_PID");
 	if (s != NULL && fx_parse_num(s, 1, 1 << 30, &v) == 0 &&
@@ -299,7 +312,9 @@ fx_listen_inherit(struct fx_listen *l, int n)
 			    s);
 		else
 			for (i = 0; i < (int)v; i++)
-				adopted += adopt(l, n, 3 + i, "LISTEN_FDS");
+				if (!taken(l, n, 3 + i))
+					adopted += adopt(l, n, 3 + i,
+					    "LISTEN_FDS");
 	}
 	unsetenv("NGINX");
 	unsetenv("LISTEN_FDS");

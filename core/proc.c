@@ -6,6 +6,7 @@
  * graceful stop, HUP reload, USR1 reopen logs, USR2 upgrade, WINCH stop
  * the workers.  The upgrade itself (exec and rollback) is in upgrade.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -430,17 +431,60 @@ close_listeners(void)
 		}
 }
 
-/* HUP: new config, new workers, then QUIT the old ones. */
+/* Remove path if it still names us (never a successor's pid file). */
 static void
-reload(void)
+unlink_if_ours(const char *path)
+{
+	if (path != NULL && fx_pidfile_read(path) == getpid())
+		unlink(path);
+}
+
+/*
+ * The pid file of a new config c: its setting, else the default.  A new
+ * path is taken (written, the old one removed) unless an upgrade is in
+ * progress (the old path's .oldbin is ours then) or it names another live
+ * process.  Returns the path to use.
+ */
+static const char *
+move_pidfile(struct fx_conf *c, int upgrading)
+{
+	const char *why;
+	pid_t other;
+
+	if (c->pidfile == NULL && fx_conf_set(c, "pidfile",
+	    fx_pidfile_default(), &why) == -1)
+		return cur->pidfile;
+	if (strcmp(c->pidfile, cur->pidfile) == 0)
+		return c->pidfile;
+	other = fx_pidfile_read(c->pidfile);
+	if (upgrading || (other > 0 && other != getpid() &&
+	    fx_pid_alive(other))) {
+		fx_log_warnx("reload: keeping pid file %s (%s)", cur->pidfile,
+		    upgrading ? "an upgrade is in progress" :
+		    "the new one names a live process");
+		return cur->pidfile;
+	}
+	if (fx_pidfile_write(c->pidfile, getpid()) == -1) {
+		fx_log_warn("reload: pid file %s", c->pidfile);
+		return cur->pidfile;
+	}
+	unlink_if_ours(cur->pidfile);
+	fx_log_info("pid file moved from %s to %s", cur->pidfile, c->pidfile);
+	return c->pidfile;
+}
+
+/* HUP: new config, new workers, then QUIT the old ones.  0 or -1. */
+static int
+reload(int upgrading)
 {
 	struct fx_conf *c;
 	char err[ERRLEN];
+	const char *why;
 	int n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		fx_log_warnx("reload: out of memory");
-		return;
+		return -1;
 	}
 	if (fx_conf_load(c, mo->conf_file, mo->over, mo->nover, err,
 	    sizeof(err)) == -1 || setup(c, cur, err) == -1) {
@@ -448,8 +492,10 @@ reload(void)
 		    err);
 		fx_conf_free(c);
 		free(c);
-		return;
+		return -1;
 	}
+	if (fx_conf_set(c, "pidfile", move_pidfile(c, upgrading), &why) == -1)
+		fx_log_warnx("reload: pid file: %s", why);
 	n = worker_count(c);
 	retire_live();
 	close_unshared(cur);
@@ -463,6 +509,7 @@ reload(void)
 		fx_log_warnx("reload: new workers slow to start");
 	signal_workers(WK_RETIRING, SIGQUIT);
 	fx_log_info("reloaded: %d workers", nwk);
+	return 0;
 }
 
 /* -d: detach from the terminal, nginx's way (fork, setsid, fork). */
@@ -493,6 +540,41 @@ daemonize(void)
 }
 
 /*
+ * Close every fd from 3 up that is not a listener: fds this master was
+ * started with (a secret on fd 7, a socket LISTEN_FDS does not name)
+ * must not reach the workers, which may run as another user.
+ */
+static void
+close_strays(void)
+{
+	int fds[1024], n = 0, fd, i, j;
+	struct dirent *de;
+	long long v;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL && n < (int)FX_NELEM(fds))
+			if (fx_parse_num(de->d_name, 3, INT_MAX, &v) == 0 &&
+			    v != dirfd(d))
+				fds[n++] = (int)v;
+		closedir(d);
+	} else
+		for (fd = 3; fd < (int)FX_NELEM(fds); fd++)
+			if (fcntl(fd, F_GETFD) != -1)
+				fds[n++] = fd;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < cur->nlisten && cur->listen[j].fd != fds[i];
+		    j++)
+			;
+		if (j == cur->nlisten) {
+			fx_log_info("inherited fd %d: not a listener, closed",
+			    fds[i]);
+			close(fds[i]);
+		}
+	}
+}
+
+/*
  * Does the master that started this one (by USR2) still run?  Its pid
  * was passed at exec; while it lives it is our parent.  (nginx compares
  * getppid() with the parent seen at startup, which in the foreground is
@@ -502,14 +584,6 @@ static int
 parent_lives(void)
 {
 	return parent_master > 0 && getppid() == parent_master;
-}
-
-/* Remove path if it still names us (never a successor's pid file). */
-static void
-unlink_if_ours(const char *path)
-{
-	if (path != NULL && fx_pidfile_read(path) == getpid())
-		unlink(path);
 }
 
 /*
@@ -580,6 +654,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);
 	generation = fx_upgrade_generation();
 	fx_listen_inherit(cur->listen, cur->nlisten);
+	close_strays();
 	other = fx_pidfile_read(cur->pidfile);
 	if (other > 0 && other != getpid() &&
 	    fx_procfs_master(other, cur->pidfile) != 0)
@@ -662,13 +737,17 @@ fx_proc_master(const struct fx_master_opts *opts)
 			case SIGHUP:
 				if (stopping)
 					break;
-				if (noaccept) {
+				if (noaccept && new_master != 0) {
 					/* nginx: the old master takes over. */
 					fx_log_info("HUP: workers again");
 					noaccept = 0;
 					spawn_all();
-				} else
-					reload();
+				} else if (reload(new_master != 0) == 0)
+					noaccept = 0;
+				else if (noaccept) {
+					noaccept = 0;
+					spawn_all();
+				}
 				break;
 			case SIGUSR1:
 				if (fx_log_open(cur->error_log) == -1)
