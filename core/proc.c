@@ -27,6 +27,7 @@
 #include "config.h"
 #include "file.h"
 #include "log.h"
+#include "notify.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "procfs.h"
@@ -587,6 +588,25 @@ parent_lives(void)
 }
 
 /*
+ * STOPPING=1, but only from the current master: not from an old master
+ * told to quit at the end of an upgrade, nor a new one handing back.
+ */
+static void
+stopping_notice(pid_t new_master)
+{
+	if (new_master == 0 && !parent_lives())
+		(void)fx_notify("STOPPING=1");
+}
+
+/* READY=1 to $NOTIFY_SOCKET (systemd's Type=notify), logged if it fails. */
+static void
+ready(void)
+{
+	if (fx_notify("READY=1") == -1)
+		fx_log_warn("NOTIFY_SOCKET");
+}
+
+/*
  * QUIT while the master that started us runs: a rollback.  Hand back at
  * once: the workers drain on their own (as they do when a master dies),
  * and the old master, reaping us, starts its own workers without waiting
@@ -685,6 +705,8 @@ fx_proc_master(const struct fx_master_opts *opts)
 		fx_log_warn("pid file %s", cur->pidfile);
 	fx_log_info("master %ld (generation %d), %d workers", (long)getpid(),
 	    generation, nwk);
+	/* The workers answer now: tell the service manager. */
+	ready();
 
 	/* From here on the master must not die: log, back off, retry. */
 	for (;;) {
@@ -709,6 +731,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 			switch (si.ssi_signo) {
 			case SIGTERM:
 			case SIGINT:
+				stopping_notice(new_master);
 				close_listeners();
 				stopping = 2;
 				signal_workers(WK_LIVE | WK_RETIRING, SIGTERM);
@@ -726,6 +749,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 				 * (and being reset when we exit).  A new
 				 * master keeps its own.
 				 */
+				stopping_notice(new_master);
 				close_listeners();
 				if (stopping == 0) {
 					stopping = 1;
@@ -742,11 +766,15 @@ fx_proc_master(const struct fx_master_opts *opts)
 					fx_log_info("HUP: workers again");
 					noaccept = 0;
 					spawn_all();
-				} else if (reload(new_master != 0) == 0)
-					noaccept = 0;
-				else if (noaccept) {
-					noaccept = 0;
-					spawn_all();
+				} else {
+					(void)fx_notify_reloading();
+					if (reload(new_master != 0) == 0)
+						noaccept = 0;
+					else if (noaccept) {
+						noaccept = 0;
+						spawn_all();
+					}
+					ready();
 				}
 				break;
 			case SIGUSR1:
@@ -788,8 +816,10 @@ fx_proc_master(const struct fx_master_opts *opts)
 				}
 				pid = fx_upgrade_exec(mo->exe, mo->argv, cur,
 				    generation, cur->pidfile);
-				if (pid > 0)
+				if (pid > 0) {
 					new_master = pid;
+					(void)fx_notify_reloading();
+				}
 				break;
 			case SIGWINCH:
 				if (isatty(STDIN_FILENO)) {
@@ -829,6 +859,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 					noaccept = 0;
 					spawn_all();
 				}
+				ready();
 				continue;
 			}
 			for (i = 0; i < MAX_SLOTS; i++)
