@@ -3,8 +3,10 @@
  * listen.c - parse listen addresses and open listening sockets.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -321,4 +323,33 @@ fx_listen_inherit(struct fx_listen *l, int n)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
 	return adopted;
+}
+
+void
+fx_listen_close_others(const struct fx_listen *l, int nl)
+{
+	int fds[1024], n = 0, fd, i, j;
+	struct dirent *de;
+	long long v;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL && n < (int)FX_NELEM(fds))
+			if (fx_parse_num(de->d_name, 3, INT_MAX, &v) == 0 &&
+			    v != dirfd(d))
+				fds[n++] = (int)v;
+		closedir(d);
+	} else
+		for (fd = 3; fd < (int)FX_NELEM(fds); fd++)
+			if (fcntl(fd, F_GETFD) != -1)
+				fds[n++] = fd;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nl && l[j].fd != fds[i]; j++)
+			;
+		if (j == nl) {
+			fx_log_info("inherited fd %d: not a listener, closed",
+			    fds[i]);
+			close(fds[i]);
+		}
+	}
 }
