@@ -3,8 +3,10 @@
  * listen.c - parse listen addresses and open listening sockets.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -278,6 +280,18 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 	return 0;
 }
 
+/* Is fd adopted already (named twice: "3;3;", or by NGINX and LISTEN_FDS)? */
+static int
+taken(const struct fx_listen *l, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].fd == fd)
+			return 1;
+	return 0;
+}
+
 int
 fx_listen_inherit(struct fx_listen *l, int n)
 {
@@ -289,7 +303,8 @@ fx_listen_inherit(struct fx_listen *l, int n)
 		cnt = fx_listen_parse_fds(s, fds, (int)FX_NELEM(fds),
 		    bad_entry);
 		for (i = 0; i < cnt; i++)
-			adopted += adopt(l, n, fds[i], "NGINX");
+			if (!taken(l, n, fds[i]))
+				adopted += adopt(l, n, fds[i], "NGINX");
 	}
 	s = getenv("LISTEN_PID");
 	if (s != NULL && fx_parse_num(s, 1, 1 << 30, &v) == 0 &&
@@ -299,11 +314,42 @@ fx_listen_inherit(struct fx_listen *l, int n)
 			    s);
 		else
 			for (i = 0; i < (int)v; i++)
-				adopted += adopt(l, n, 3 + i, "LISTEN_FDS");
+				if (!taken(l, n, 3 + i))
+					adopted += adopt(l, n, 3 + i,
+					    "LISTEN_FDS");
 	}
 	unsetenv("NGINX");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
 	return adopted;
+}
+
+void
+fx_listen_close_others(const struct fx_listen *l, int nl)
+{
+	int fds[1024], n = 0, fd, i, j;
+	struct dirent *de;
+	long long v;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL && n < (int)FX_NELEM(fds))
+			if (fx_parse_num(de->d_name, 3, INT_MAX, &v) == 0 &&
+			    v != dirfd(d))
+				fds[n++] = (int)v;
+		closedir(d);
+	} else
+		for (fd = 3; fd < (int)FX_NELEM(fds); fd++)
+			if (fcntl(fd, F_GETFD) != -1)
+				fds[n++] = fd;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nl && l[j].fd != fds[i]; j++)
+			;
+		if (j == nl) {
+			fx_log_info("inherited fd %d: not a listener, closed",
+			    fds[i]);
+			close(fds[i]);
+		}
+	}
 }

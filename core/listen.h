@@ -67,4 +67,12 @@ int	fx_listen_parse_fds(const char *s, int *fds, int max,
  */
 int	fx_listen_inherit(struct fx_listen *l, int n);
 
+/*
+ * Close every fd from 3 up that is not one of l[0..n)'s: fds a master was
+ * started with (a secret on fd 7, a socket nobody adopted) must not reach
+ * the workers, which may run as another user.  Call it after
+ * fx_listen_inherit, before opening anything else.
+ */
+void	fx_listen_close_others(const struct fx_listen *l, int n);
+
 #endif

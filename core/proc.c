@@ -26,6 +26,7 @@
 #include "config.h"
 #include "file.h"
 #include "log.h"
+#include "notify.h"
 #include "pidfile.h"
 #include "proc.h"
 #include "procfs.h"
@@ -58,6 +59,24 @@ static sigset_t sig_set;
 static struct fx_conf *cur;
 static const struct fx_master_opts *mo;
 static pid_t parent_master;	/* the master that exec'd us, or 0 */
+
+/*
+ * The master's state.  An upgrade is named by up_state(): UP_NONE, then
+ * USR2 starts a new master beside our workers (UP_STARTED), WINCH stops
+ * our workers while we keep the sockets (UP_PARKED); QUIT ends us (the
+ * upgrade is done), or the new master exits and we roll back to UP_NONE
+ * with our workers again.  WINCH without an upgrade only parks (idle).
+ */
+enum up_state { UP_NONE, UP_STARTED, UP_PARKED };
+
+static pid_t new_master;	/* the upgrade's new master, or 0 */
+static int noaccept;		/* WINCH: our workers are stopped */
+static int stopping;		/* STOP_DRAIN (QUIT) or STOP_FAST (TERM) */
+static int handed_back;		/* a rollback's QUIT: leave at once */
+static long long kill_at;	/* ms: SIGKILL the workers left; 0: none */
+static int generation;
+#define STOP_DRAIN	1
+#define STOP_FAST	2
 
 char *
 fx_proc_exe_path(const char *argv0)
@@ -430,17 +449,60 @@ close_listeners(void)
 		}
 }
 
-/* HUP: new config, new workers, then QUIT the old ones. */
+/* Remove path if it still names us (never a successor's pid file). */
 static void
-reload(void)
+unlink_if_ours(const char *path)
+{
+	if (path != NULL && fx_pidfile_read(path) == getpid())
+		unlink(path);
+}
+
+/*
+ * The pid file of a new config c: its setting, else the default.  A new
+ * path is taken (written, the old one removed) unless an upgrade is in
+ * progress (the old path's .oldbin is ours then) or it names another live
+ * process.  Returns the path to use.
+ */
+static const char *
+move_pidfile(struct fx_conf *c, int upgrading)
+{
+	const char *why;
+	pid_t other;
+
+	if (c->pidfile == NULL && fx_conf_set(c, "pidfile",
+	    fx_pidfile_default(), &why) == -1)
+		return cur->pidfile;
+	if (strcmp(c->pidfile, cur->pidfile) == 0)
+		return c->pidfile;
+	other = fx_pidfile_read(c->pidfile);
+	if (upgrading || (other > 0 && other != getpid() &&
+	    fx_pid_alive(other))) {
+		fx_log_warnx("reload: keeping pid file %s (%s)", cur->pidfile,
+		    upgrading ? "an upgrade is in progress" :
+		    "the new one names a live process");
+		return cur->pidfile;
+	}
+	if (fx_pidfile_write(c->pidfile, getpid()) == -1) {
+		fx_log_warn("reload: pid file %s", c->pidfile);
+		return cur->pidfile;
+	}
+	unlink_if_ours(cur->pidfile);
+	fx_log_info("pid file moved from %s to %s", cur->pidfile, c->pidfile);
+	return c->pidfile;
+}
+
+/* HUP: new config, new workers, then QUIT the old ones.  0 or -1. */
+static int
+reload(int upgrading)
 {
 	struct fx_conf *c;
 	char err[ERRLEN];
+	const char *why;
 	int n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		fx_log_warnx("reload: out of memory");
-		return;
+		return -1;
 	}
 	if (fx_conf_load(c, mo->conf_file, mo->over, mo->nover, err,
 	    sizeof(err)) == -1 || setup(c, cur, err) == -1) {
@@ -448,8 +510,10 @@ reload(void)
 		    err);
 		fx_conf_free(c);
 		free(c);
-		return;
+		return -1;
 	}
+	if (fx_conf_set(c, "pidfile", move_pidfile(c, upgrading), &why) == -1)
+		fx_log_warnx("reload: pid file: %s", why);
 	n = worker_count(c);
 	retire_live();
 	close_unshared(cur);
@@ -463,6 +527,7 @@ reload(void)
 		fx_log_warnx("reload: new workers slow to start");
 	signal_workers(WK_RETIRING, SIGQUIT);
 	fx_log_info("reloaded: %d workers", nwk);
+	return 0;
 }
 
 /* -d: detach from the terminal, nginx's way (fork, setsid, fork). */
@@ -504,12 +569,23 @@ parent_lives(void)
 	return parent_master > 0 && getppid() == parent_master;
 }
 
-/* Remove path if it still names us (never a successor's pid file). */
+/*
+ * STOPPING=1, but only from the current master: not from an old master
+ * told to quit at the end of an upgrade, nor a new one handing back.
+ */
 static void
-unlink_if_ours(const char *path)
+stopping_notice(pid_t new_master)
 {
-	if (path != NULL && fx_pidfile_read(path) == getpid())
-		unlink(path);
+	if (new_master == 0 && !parent_lives())
+		(void)fx_notify("STOPPING=1");
+}
+
+/* READY=1 to $NOTIFY_SOCKET (systemd's Type=notify), logged if it fails. */
+static void
+ready(void)
+{
+	if (fx_notify("READY=1") == -1)
+		fx_log_warn("NOTIFY_SOCKET");
 }
 
 /*
@@ -552,17 +628,258 @@ superseded(pid_t dead)
 	return 0;
 }
 
-int
-fx_proc_master(const struct fx_master_opts *opts)
+/* Where the upgrade stands (see the state comment at the top). */
+static enum up_state
+up_state(void)
 {
-	struct signalfd_siginfo si;
-	struct pollfd p[2];
-	char err[ERRLEN], oldbin[4096 + 8];
-	long long now, next, kill_at = 0;
-	int fds[2], i, status, timeout, stopping = 0, noaccept = 0;
-	int generation, upgraded_child;
-	pid_t new_master = 0, pid, other;
+	if (new_master == 0)
+		return UP_NONE;
+	return noaccept ? UP_PARKED : UP_STARTED;
+}
+
+/* Start (or speed up) a stop: how is STOP_DRAIN or STOP_FAST. */
+static void
+begin_stop(int how)
+{
+	stopping_notice(new_master);
+	/*
+	 * Let go of the sockets: once the workers close theirs, new
+	 * connections are refused instead of waiting in a queue nobody
+	 * reads (and being reset when we exit).  A new master keeps its own.
+	 */
+	close_listeners();
+	if (how == STOP_FAST) {
+		stopping = STOP_FAST;
+		signal_workers(WK_LIVE | WK_RETIRING, SIGTERM);
+		kill_at = fx_now_ms() + 3000;
+		return;
+	}
+	if (stopping == 0) {
+		stopping = STOP_DRAIN;
+		kill_at = fx_now_ms() + cur->shutdown_ms + 2000;
+	}
+	signal_workers(WK_LIVE | WK_RETIRING, SIGQUIT);
+}
+
+/* TERM, INT: fast stop. */
+static void
+on_term(void)
+{
+	begin_stop(STOP_FAST);
+}
+
+/* QUIT: graceful stop, or a rollback's hand-back to our old master. */
+static void
+on_quit(void)
+{
+	if (parent_lives() && !stopping) {
+		rollback_quit();
+		handed_back = 1;
+		return;
+	}
+	begin_stop(STOP_DRAIN);
+}
+
+/* Parked by WINCH: our workers again (the old config). */
+static void
+unpark(void)
+{
+	noaccept = 0;
+	spawn_all();
+}
+
+/*
+ * HUP: reload.  Parked during an upgrade it gives us our workers back, as
+ * in nginx (the operator's rollback: HUP the old master, QUIT the new).
+ */
+static void
+on_hup(void)
+{
+	if (stopping)
+		return;
+	if (up_state() == UP_PARKED) {
+		fx_log_info("HUP: workers again");
+		unpark();
+		return;
+	}
+	(void)fx_notify_reloading();
+	if (reload(new_master != 0) == 0)
+		noaccept = 0;
+	else if (noaccept)
+		unpark();
+	ready();
+}
+
+/* USR1: reopen the logs, ours (chown'd to the workers' user) and theirs. */
+static void
+on_usr1(void)
+{
+	if (fx_log_open(cur->error_log) == -1)
+		fx_log_warn("reopen %s", cur->error_log);
+	else if (cur->error_log != NULL && cur->uid != -1)
+		(void)!chown(cur->error_log, (uid_t)cur->uid, (gid_t)cur->gid);
+	if (fx_alog_reopen() == -1)
+		fx_log_warn("reopen %s", cur->access_log);
+	else if (cur->access_log != NULL && cur->uid != -1)
+		(void)!chown(cur->access_log, (uid_t)cur->uid,
+		    (gid_t)cur->gid);
+	signal_workers(WK_LIVE | WK_RETIRING, SIGUSR1);
+}
+
+/* USR2: UP_NONE to UP_STARTED, unless that would make three generations. */
+static void
+on_usr2(void)
+{
+	pid_t pid;
+
+	if (stopping)
+		return;
+	if (mo->exe == NULL) {
+		fx_log_warnx("USR2 refused: my executable was not found");
+		return;
+	}
+	if (new_master != 0) {
+		fx_log_warnx("USR2 refused: upgrade in progress (new master "
+		    "%ld)", (long)new_master);
+		return;
+	}
+	if (parent_lives()) {
+		fx_log_warnx("USR2 refused: the master that started me (%ld) "
+		    "still runs", (long)parent_master);
+		return;
+	}
+	pid = fx_upgrade_exec(mo->exe, mo->argv, cur, generation,
+	    cur->pidfile);
+	if (pid > 0) {
+		new_master = pid;
+		(void)fx_notify_reloading();
+	}
+}
+
+/* WINCH: stop our workers, keep the sockets (UP_STARTED to UP_PARKED). */
+static void
+on_winch(void)
+{
+	if (isatty(STDIN_FILENO)) {
+		fx_log_info("WINCH ignored: stdin is a terminal");
+		return;
+	}
+	if (stopping || noaccept)
+		return;
+	fx_log_info("WINCH: stopping the workers");
+	noaccept = 1;
+	retire_live();
+	signal_workers(WK_RETIRING, SIGQUIT);
+}
+
+/*
+ * The new master exited: roll back to UP_NONE (the pid file back, our
+ * workers again if parked), unless we stop anyway or a later master has
+ * taken the pid file over (then we quit).
+ */
+static void
+new_master_exited(pid_t pid, int status)
+{
+	new_master = 0;
+	fx_log_warnx("new master %ld %s %d: rolling back", (long)pid,
+	    WIFSIGNALED(status) ? "killed by signal" : "exited with",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	if (stopping)
+		return;
+	if (superseded(pid)) {
+		begin_stop(STOP_DRAIN);
+		return;
+	}
+	if (noaccept)
+		unpark();
+	ready();
+}
+
+/* CHLD: reap the new master and the workers. */
+static void
+on_child(void)
+{
+	pid_t pid;
+	int i, status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == new_master) {
+			new_master_exited(pid, status);
+			continue;
+		}
+		for (i = 0; i < MAX_SLOTS; i++)
+			if (wks[i].pid == pid) {
+				reap_worker(&wks[i], status,
+				    !stopping && !noaccept);
+				break;
+			}
+	}
+}
+
+static const struct {
+	int	  sig;
+	void	(*fn)(void);
+} handlers[] = {
+	{ SIGTERM, on_term }, { SIGINT, on_term }, { SIGQUIT, on_quit },
+	{ SIGHUP, on_hup }, { SIGUSR1, on_usr1 }, { SIGUSR2, on_usr2 },
+	{ SIGWINCH, on_winch },
+};
+
+static void
+dispatch(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < FX_NELEM(handlers); i++)
+		if (handlers[i].sig == sig)
+			handlers[i].fn();
+}
+
+/* ms until the next timer (a kill, a respawn), or -1. */
+static int
+next_timeout(void)
+{
+	long long now = fx_now_ms(), next = kill_at != 0 ? kill_at : -1;
+	int i;
+
+	for (i = 0; i < nwk; i++)
+		if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
+		    (next == -1 || wks[i].respawn_at < next))
+			next = wks[i].respawn_at;
+	return next == -1 ? -1 : next <= now ? 0 : (int)(next - now);
+}
+
+/* The timers: SIGKILL the workers a stop outlasted, respawn the dead. */
+static void
+timers(void)
+{
+	long long now = fx_now_ms();
+	int i;
+
+	if (kill_at != 0 && now >= kill_at) {
+		fx_log_warnx("workers still running: SIGKILL");
+		signal_workers(WK_LIVE | WK_RETIRING, SIGKILL);
+		kill_at = now + 1000;
+	}
+	if (stopping || noaccept)
+		return;
+	for (i = 0; i < nwk; i++)
+		if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
+		    wks[i].respawn_at <= now)
+			spawn(&wks[i]);
+}
+
+/*
+ * Startup (may die: 100 config, 111 system): config, pid file check,
+ * inherited and new sockets, the workers, then the pid file.
+ */
+static void
+start(const struct fx_master_opts *opts)
+{
+	char err[ERRLEN];
 	const char *why;
+	pid_t other;
+	int fds[2], i, upgraded_child;
 
 	mo = opts;
 	cur = fx_xcalloc(1, sizeof(*cur));
@@ -580,6 +897,7 @@ fx_proc_master(const struct fx_master_opts *opts)
 		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);
 	generation = fx_upgrade_generation();
 	fx_listen_inherit(cur->listen, cur->nlisten);
+	fx_listen_close_others(cur->listen, cur->nlisten);
 	other = fx_pidfile_read(cur->pidfile);
 	if (other > 0 && other != getpid() &&
 	    fx_procfs_master(other, cur->pidfile) != 0)
@@ -610,171 +928,40 @@ fx_proc_master(const struct fx_master_opts *opts)
 		fx_log_warn("pid file %s", cur->pidfile);
 	fx_log_info("master %ld (generation %d), %d workers", (long)getpid(),
 	    generation, nwk);
+	/* The workers answer now: tell the service manager. */
+	ready();
+}
 
+int
+fx_proc_master(const struct fx_master_opts *opts)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
+	char buf[64], oldbin[4096 + 8];
+
+	start(opts);
 	/* From here on the master must not die: log, back off, retry. */
-	for (;;) {
-		now = fx_now_ms();
-		next = kill_at != 0 ? kill_at : -1;
-		for (i = 0; i < nwk; i++)
-			if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
-			    (next == -1 || wks[i].respawn_at < next))
-				next = wks[i].respawn_at;
-		timeout = next == -1 ? -1 : next <= now ? 0 : (int)(next - now);
+	while (!handed_back) {
 		p[0].fd = sig_fd;
 		p[0].events = POLLIN;
 		p[1].fd = ready_rd;
 		p[1].events = POLLIN;
-		if (poll(p, 2, timeout) == -1 && errno != EINTR) {
+		if (poll(p, 2, next_timeout()) == -1 && errno != EINTR) {
 			fx_log_warn("poll");
 			continue;
 		}
-		while (read(ready_rd, err, sizeof(err)) > 0)
+		while (read(ready_rd, buf, sizeof(buf)) > 0)
 			;
-		while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-			switch (si.ssi_signo) {
-			case SIGTERM:
-			case SIGINT:
-				close_listeners();
-				stopping = 2;
-				signal_workers(WK_LIVE | WK_RETIRING, SIGTERM);
-				kill_at = fx_now_ms() + 3000;
-				break;
-			case SIGQUIT:
-				if (parent_lives() && !stopping) {
-					rollback_quit();
-					goto out;
-				}
-				/*
-				 * Let go of the sockets: once the workers
-				 * close theirs, new connections are refused
-				 * instead of waiting in a queue nobody reads
-				 * (and being reset when we exit).  A new
-				 * master keeps its own.
-				 */
-				close_listeners();
-				if (stopping == 0) {
-					stopping = 1;
-					kill_at = fx_now_ms() +
-					    cur->shutdown_ms + 2000;
-				}
-				signal_workers(WK_LIVE | WK_RETIRING, SIGQUIT);
-				break;
-			case SIGHUP:
-				if (stopping)
-					break;
-				if (noaccept) {
-					/* nginx: the old master takes over. */
-					fx_log_info("HUP: workers again");
-					noaccept = 0;
-					spawn_all();
-				} else
-					reload();
-				break;
-			case SIGUSR1:
-				if (fx_log_open(cur->error_log) == -1)
-					fx_log_warn("reopen %s",
-					    cur->error_log);
-				else if (cur->error_log != NULL &&
-				    cur->uid != -1)
-					(void)!chown(cur->error_log,
-					    (uid_t)cur->uid, (gid_t)cur->gid);
-				if (fx_alog_reopen() == -1)
-					fx_log_warn("reopen %s",
-					    cur->access_log);
-				else if (cur->access_log != NULL &&
-				    cur->uid != -1)
-					(void)!chown(cur->access_log,
-					    (uid_t)cur->uid, (gid_t)cur->gid);
-				signal_workers(WK_LIVE | WK_RETIRING, SIGUSR1);
-				break;
-			case SIGUSR2:
-				if (stopping)
-					break;
-				if (mo->exe == NULL) {
-					fx_log_warnx("USR2 refused: my "
-					    "executable was not found");
-					break;
-				}
-				if (new_master != 0) {
-					fx_log_warnx("USR2 refused: upgrade in "
-					    "progress (new master %ld)",
-					    (long)new_master);
-					break;
-				}
-				if (parent_lives()) {
-					fx_log_warnx("USR2 refused: the master "
-					    "that started me (%ld) still runs",
-					    (long)parent_master);
-					break;
-				}
-				pid = fx_upgrade_exec(mo->exe, mo->argv, cur,
-				    generation, cur->pidfile);
-				if (pid > 0)
-					new_master = pid;
-				break;
-			case SIGWINCH:
-				if (isatty(STDIN_FILENO)) {
-					fx_log_info("WINCH ignored: stdin is "
-					    "a terminal");
-					break;
-				}
-				if (stopping || noaccept)
-					break;
-				fx_log_info("WINCH: stopping the workers");
-				noaccept = 1;
-				retire_live();
-				signal_workers(WK_RETIRING, SIGQUIT);
-				break;
-			}
-		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (pid == new_master) {
-				new_master = 0;
-				fx_log_warnx("new master %ld %s %d: "
-				    "rolling back", (long)pid,
-				    WIFSIGNALED(status) ? "killed by signal" :
-				    "exited with", WIFSIGNALED(status) ?
-				    WTERMSIG(status) : WEXITSTATUS(status));
-				if (stopping)
-					continue;
-				if (superseded(pid)) {
-					close_listeners();
-					stopping = 1;
-					kill_at = fx_now_ms() +
-					    cur->shutdown_ms + 2000;
-					signal_workers(WK_LIVE | WK_RETIRING,
-					    SIGQUIT);
-					continue;
-				}
-				if (noaccept) {
-					noaccept = 0;
-					spawn_all();
-				}
-				continue;
-			}
-			for (i = 0; i < MAX_SLOTS; i++)
-				if (wks[i].pid == pid) {
-					reap_worker(&wks[i], status,
-					    !stopping && !noaccept);
-					break;
-				}
-		}
+		while (!handed_back &&
+		    read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			dispatch((int)si.ssi_signo);
+		if (handed_back)
+			break;
+		on_child();
 		if (stopping && count_workers(WK_LIVE | WK_RETIRING) == 0)
 			break;
-		now = fx_now_ms();
-		if (kill_at != 0 && now >= kill_at) {
-			fx_log_warnx("workers still running: SIGKILL");
-			signal_workers(WK_LIVE | WK_RETIRING, SIGKILL);
-			kill_at = now + 1000;
-		}
-		if (stopping || noaccept)
-			continue;
-		for (i = 0; i < nwk; i++)
-			if (wks[i].pid == 0 && wks[i].respawn_at != 0 &&
-			    wks[i].respawn_at <= now)
-				spawn(&wks[i]);
+		timers();
 	}
-out:
 	fx_alog_flush();
 	unlink_if_ours(cur->pidfile);
 	if (fx_pidfile_oldbin(cur->pidfile, oldbin, sizeof(oldbin)) == 0)

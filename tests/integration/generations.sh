@@ -7,7 +7,7 @@
 # Every server has its own pid file and error log in $T_DIR and a free
 # port of 127.0.0.1; every wait is a poll with a deadline.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 24
 optional APPLET_UPGRADE
 
 unset NGINX FENIX_GENERATION FENIX_OLD_MASTER LISTEN_FDS LISTEN_PID
@@ -280,6 +280,90 @@ else
 	t_ok "$C3 the old master gone, the new one (foreground) upgrades" :
 	t_ok "$C3 a parked master whose pid file a later master took: it quits" :
 	t_case "$C3 ... without rolling back (the pid file still names it)" : x
+	t_mended
+fi
+
+# ------------------------------------------- 14, 17: inherited fds
+# inherit.py PORT VALUE CMD...: listen on 127.0.0.1:PORT as fd 3, then
+# exec CMD with NGINX=VALUE.
+cat >"$T_DIR/inherit.py" <<'PY'
+import os, socket, sys
+port, value, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(64)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+    s.close()
+os.set_inheritable(3, True)
+os.environ["NGINX"] = value
+os.execvp(cmd[0], cmd)
+PY
+C14='NGINX="3;3;":'
+port=$(free_port)
+start_bg python3 "$T_DIR/inherit.py" "$port" "3;3;" "$BIN" server \
+    -l "127.0.0.1:$port" -r "$W" -w 2 -p "$T_DIR/twice.pid" \
+    -e "$T_DIR/twice.err" </dev/null
+twice=$T_LAST
+t_ok "$C14 fd 3 is adopted once and the port answers" \
+    'poll 20 answers "$port"'
+t_case "$C14 ... adopted, never closed" \
+    'grep -c "adopted 127.0.0.1:$port from NGINX fd 3" "$T_DIR/twice.err"
+    grep -c "NGINX fd 3: .*closed" "$T_DIR/twice.err"' "1
+0"
+stop "$twice"
+
+C17="fds the master inherits:"
+echo "top secret" >"$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+if id nobody >/dev/null 2>&1 && serve secret -u nobody 7<"$T_DIR/secret"
+then
+	t_case "$C17 a worker running as nobody does not hold fd 7" \
+	    'for w in $(kids "$master"); do
+		ls -l "/proc/$w/fd" | grep -c "$T_DIR/secret\$"
+	    done' "0
+0"
+	t_case "$C17 nor does the master" \
+	    'ls -l "/proc/$master/fd" | grep -c "$T_DIR/secret\$"' 0
+	stop "$master"
+else
+	t_skipping "no user nobody, or server secret did not start"
+	t_case "$C17 a worker running as nobody does not hold fd 7" : x
+	t_case "$C17 nor does the master" : x
+	t_mended
+fi
+
+# ---------------------------------------------- 15: HUP after WINCH
+C15="HUP after WINCH, no upgrade in progress:"
+mkdir -p "$T_DIR/www2"
+printf 'second root\n' >"$T_DIR/www2/index.html"
+port=$(free_port)
+# conf ROOT PIDFILE: the config file of server hup.
+conf() {
+	printf 'listen 127.0.0.1:%s\nroot %s\nworkers 2\npidfile %s\n' \
+	    "$port" "$1" "$2" >"$T_DIR/hup.conf.tmp"
+	printf 'error_log %s\n' "$T_DIR/hup.err" >>"$T_DIR/hup.conf.tmp"
+	mv "$T_DIR/hup.conf.tmp" "$T_DIR/hup.conf"
+}
+conf "$W" "$T_DIR/hup.pid"
+if start_cmd hup "$BIN" server -c "$T_DIR/hup.conf" && poll 5 answers "$port"
+then
+	kill -WINCH "$master"
+	poll 10 nkids_is "$master" 0
+	conf "$T_DIR/www2" "$T_DIR/hup2.pid"
+	kill -HUP "$master"
+	t_case "$C15 a full reload: 2 workers serve the new root" \
+	    'poll 5 nkids_is "$master" 2
+	    curl -s --max-time 2 "http://127.0.0.1:$port/"' "second root"
+	t_case "$C15 the new pid file names the master, the old one is gone" \
+	    'poll 5 pidfile_is "$T_DIR/hup2.pid" "$master"
+	    cat "$T_DIR/hup2.pid"; ls "$T_DIR/hup.pid" 2>/dev/null' "$master"
+	stop "$master"
+else
+	t_broken "server hup did not start"
+	t_case "$C15 a full reload: 2 workers serve the new root" : x
+	t_case "$C15 the new pid file names the master, the old one is gone" : x
 	t_mended
 fi
 
