@@ -8,6 +8,10 @@
 
 bin=$1
 shift
+# The tests start python3 hundreds of times: a version manager's shim
+# (pyenv) costs a second or more each on a loaded machine, where the
+# system's interpreter starts in tens of milliseconds.
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH && export PATH
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 FENIX=$bin
 export FENIX
