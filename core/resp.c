@@ -430,14 +430,15 @@ redirect(struct fx_resp *r, const struct fx_http_req *req, const char *path,
 	size_t pn = strlen(path), max = 3 * (pn + req->query.n) + 16;
 	int head = req->method == FX_M_HEAD;
 
-	if (max <= LOCATION_MAX + 32)
-		buf = NULL, q = loc;
-	else if ((buf = malloc(FX_RESP_HDR_MAX + max +
-	    sizeof(r->page))) != NULL)
+	buf = NULL;
+	q = loc;
+	if (max > LOCATION_MAX + 32) {
+		buf = malloc(FX_RESP_HDR_MAX + max + sizeof(r->page));
+		if (buf == NULL) {
+			error_ka(r, 500, r->close, head, ka10, NULL, 0);
+			return;
+		}
 		q = buf;
-	else {
-		error_ka(r, 500, r->close, head, ka10, NULL, 0);
-		return;
 	}
 	q = PUTS(q, "Location: ");
 	q = put_uri(q, path, pn, 0);
