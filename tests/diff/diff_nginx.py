@@ -231,7 +231,50 @@ def date_valid(data):
     return True
 
 
+TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)(?:[ \t]*;[ \t]*" + TOKEN +
+                        rb"(?:[ \t]*=[ \t]*(?:" + TOKEN +
+                        rb'|"[^"\r\n]*"))?)*\r\n')
+
+
+def bad_chunked(data):
+    """Is the first request's chunked body malformed (RFC 9112 7.1)?"""
+    m = re.search(rb"\r?\n\r?\n", data)
+    if not m or not re.search(rb"(?im)^transfer-encoding:[^\n]*chunked",
+                              data[:m.end()]):
+        return False
+    body, p = data[m.end():], 0
+    while True:
+        m = CHUNK_LINE.match(body, p)
+        if not m:
+            # A whole line that is not a chunk line, or bytes no chunk
+            # line can hold.
+            rest = body[p:]
+            return b"\n" in rest or bool(re.search(rb"[^\x20-\x7e\t\r]",
+                                                    rest))
+        n = int(m.group(1), 16)
+        p = m.end()
+        if n == 0:
+            break
+        if len(body) - p < n + 2:
+            return False		# cut short, not malformed
+        if body[p + n:p + n + 2] != b"\r\n":
+            return True
+        p += n + 2
+    while True:			# the trailer section
+        e = body.find(b"\n", p)
+        if e == -1:
+            return False
+        line = body[p:e].rstrip(b"\r")
+        if not line:
+            return False
+        if not TOKEN_FIELD.fullmatch(line):
+            return True
+        p = e + 1
+
+
 PREDICATES = {
+    "@bad-chunked": bad_chunked,
     "@bad-utf8": bad_utf8,
     "@range-invalid": range_invalid,
     "@date-valid": date_valid,
