@@ -16,6 +16,7 @@ UNEXPLAINED and makes the exit status 1.
 
 import argparse
 import concurrent.futures
+import datetime
 import fnmatch
 import glob
 import os
@@ -173,7 +174,110 @@ def bad_field(data):
     return False
 
 
+def field(data, name):
+    m = re.search(rb"(?im)^" + name + rb":[ \t]*([^\r\n]*?)[ \t]*\r?$", data)
+    return m.group(1) if m else None
+
+
+def bad_utf8(data):
+    """Is the target's path, percent-decoded, not valid UTF-8?"""
+    m = re.match(rb"[^ ]+ ([^ ?#\r\n]*)", data)
+    if not m:
+        return False
+    raw = re.sub(rb"%([0-9A-Fa-f]{2})",
+                 lambda x: bytes([int(x.group(1), 16)]), m.group(1))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+RANGE_SPEC = re.compile(rb"(?i)bytes=(?:[0-9]+-[0-9]*|-[0-9]+)"
+                        rb"(?:[ \t]*,[ \t]*(?:[0-9]+-[0-9]*|-[0-9]+))*")
+
+
+def range_invalid(data):
+    """Is the Range value not a valid ranges-specifier (RFC 9110 14.1.1)?"""
+    v = field(data, rb"range")
+    if v is None:
+        return False
+    if not RANGE_SPEC.fullmatch(v):
+        return True
+    for a, b in re.findall(rb"([0-9]+)-([0-9]+)", v):
+        if int(b) < int(a):		# last before first: invalid (14.1.1)
+            return True
+    return False
+
+
+IMF = re.compile(rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) (Jan|Feb|Mar|"
+                 rb"Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) "
+                 rb"([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT")
+
+
+def date_valid(data):
+    """Is If-Modified-Since an IMF-fixdate (RFC 9110 5.6.7)?"""
+    v = field(data, rb"if-modified-since")
+    m = IMF.fullmatch(v) if v is not None else None
+    if not m:
+        return False
+    mon = IMF.pattern.split(b"(")[3].split(b"|").index(m.group(3)) + 1
+    try:
+        datetime.datetime(int(m.group(4)), mon, int(m.group(2)),
+                          int(m.group(5)), int(m.group(6)),
+                          min(int(m.group(7)), 59))
+    except ValueError:
+        return False
+    return True
+
+
+TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)(?:[ \t]*;[ \t]*" + TOKEN +
+                        rb"(?:[ \t]*=[ \t]*(?:" + TOKEN +
+                        rb'|"[^"\r\n]*"))?)*\r\n')
+
+
+def bad_chunked(data):
+    """Is the first request's chunked body malformed (RFC 9112 7.1)?"""
+    m = re.search(rb"\r?\n\r?\n", data)
+    if not m or not re.search(rb"(?im)^transfer-encoding:[^\n]*chunked",
+                              data[:m.end()]):
+        return False
+    body, p = data[m.end():], 0
+    while True:
+        m = CHUNK_LINE.match(body, p)
+        if not m:
+            # A whole line that is not a chunk line, or bytes no chunk
+            # line can hold.
+            rest = body[p:]
+            return b"\n" in rest or bool(re.search(rb"[^\x20-\x7e\t\r]",
+                                                    rest))
+        n = int(m.group(1), 16)
+        p = m.end()
+        if n == 0:
+            break
+        if len(body) - p < n + 2:
+            return False		# cut short, not malformed
+        if body[p + n:p + n + 2] != b"\r\n":
+            return True
+        p += n + 2
+    while True:			# the trailer section
+        e = body.find(b"\n", p)
+        if e == -1:
+            return False
+        line = body[p:e].rstrip(b"\r")
+        if not line:
+            return False
+        if not TOKEN_FIELD.fullmatch(line):
+            return True
+        p = e + 1
+
+
 PREDICATES = {
+    "@bad-chunked": bad_chunked,
+    "@bad-utf8": bad_utf8,
+    "@range-invalid": range_invalid,
+    "@date-valid": date_valid,
     "@incomplete-head": lambda d: frame(d)[1] == "head",
     "@incomplete-body": lambda d: frame(d)[1] == "body",
     "@bad-field": bad_field,

@@ -2,8 +2,9 @@
 /*
  * etag_fuzz.c - libFuzzer target for fx_etag_match (core/resp.c): the
  * input up to the first newline is the ETag, the rest the If-None-Match
- * list.  A list that is "*" or the ETag itself, alone or among others,
- * must match.
+ * list, compared weakly (If-None-Match) and strongly (If-Match).  A
+ * strong match is a weak one too; "*" or the ETag itself, alone or among
+ * others, matches both ways; W/ and the ETag matches only weakly.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nl;
 	char *etag, *list, *two;
 	size_t en, ln;
-	int m;
+	int m, s;
 
 	nl = memchr(data, '\n', size);
 	en = nl != NULL ? (size_t)(nl - data) : size;
@@ -48,24 +49,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	etag[en] = '\0';
 	if (ln)
 		memcpy(list, nl + 1, ln);
+	/* Weak comparison (If-None-Match) and strong (If-Match). */
 	m = fx_etag_match(list, ln, etag, 1);
-	if (m != 0 && m != 1)
+	s = fx_etag_match(list, ln, etag, 0);
+	if ((m != 0 && m != 1) || (s != 0 && s != 1) || s > m)
 		abort();
-	if (ln == 1 && list[0] == '*' && !m)
+	if (ln == 1 && list[0] == '*' && (!m || !s))
 		abort();
 	if (well_formed(etag, en) && strlen(etag) == en) {
 		if (fx_etag_match(etag, en, etag, 1) != 1 ||
 		    fx_etag_match(etag, en, etag, 0) != 1)
 			abort();
-		/* Weak comparison: W/ and a list around it change nothing. */
+		/* W/ matches weakly only; the plain one after it both ways. */
 		memcpy(two, "W/", 2);
 		memcpy(two + 2, etag, en);
+		if (fx_etag_match(two, en + 2, etag, 1) != 1 ||
+		    fx_etag_match(two, en + 2, etag, 0) != 0)
+			abort();
 		memcpy(two + 2 + en, ", ", 2);
 		memcpy(two + 4 + en, etag, en);
-		if (fx_etag_match(two, en * 2 + 4, etag, 1) != 1)
-			abort();
-		/* Strong comparison (If-Match): a W/ tag alone never matches. */
-		if (fx_etag_match(two, en + 2, etag, 0) != 0)
+		if (fx_etag_match(two, en * 2 + 4, etag, 1) != 1 ||
+		    fx_etag_match(two, en * 2 + 4, etag, 0) != 1)
 			abort();
 	}
 	free(etag);

@@ -7,7 +7,7 @@
 # it every case is a SKIP.
 . "$(dirname "$0")/lib.sh"
 PARSERS="http path range etag date conf listen"
-plan 7
+plan 8
 
 top=$(cd "$HERE/../.." && pwd)
 out=$T_DIR/fuzz
@@ -21,5 +21,7 @@ for t in $PARSERS; do
 	t_ok "fuzz $t ${FUZZ_SMOKE:-3} s" \
 	    "sh '$top/tests/fuzz/run.sh' -t ${FUZZ_SMOKE:-3} -o '$out' $t"
 done
+t_ok "fuzz conn 400 runs from seed 1" \
+    "sh '$top/tests/fuzz/run.sh' -r 400 -o '$out' conn"
 t_mended
 t_exit
