@@ -10,6 +10,10 @@
 plan 40
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+if ! command -v ss >/dev/null 2>&1; then
+	t_skip_rest "needs ss (Debian package iproute2)"
+	t_exit
+fi
 unset NGINX FENIX_GENERATION LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
 W=$T_DIR/www
 mkdir -p "$W"
