@@ -327,7 +327,7 @@ defpid() {
 	i=0
 	while [ $i -lt 250 ]; do
 		f=$(ls /run/fenix.pid "$XDG_RUNTIME_DIR/fenix.pid" \
-		    /tmp/fenix-*.pid "$d/cwd/fenix.pid" 2>/dev/null)
+		    /tmp/fenix-*/fenix.pid "$d/cwd/fenix.pid" 2>/dev/null)
 		[ -n "$f" ] && [ "$(cat $f)" = "$m" ] && break
 		sleep 0.02
 		i=$((i + 1))
@@ -355,8 +355,8 @@ t_case "... /run read-only: \$XDG_RUNTIME_DIR/fenix.pid" \
     'defpid "mount -o remount,ro /run; export XDG_RUNTIME_DIR=/run/t/xdg"' \
     "/run/t/xdg/fenix.pid
 status 0"
-t_case "... as nobody without XDG_RUNTIME_DIR: /tmp/fenix-UID.pid" \
-    'defpid "unset XDG_RUNTIME_DIR" "$nob"' "/tmp/fenix-$nob_uid.pid
+t_case "... as nobody without XDG_RUNTIME_DIR: /tmp/fenix-UID/fenix.pid" \
+    'defpid "unset XDG_RUNTIME_DIR" "$nob"' "/tmp/fenix-$nob_uid/fenix.pid
 status 0"
 t_case "... /tmp read-only too: ./fenix.pid" \
     'defpid "unset XDG_RUNTIME_DIR; mount -o remount,ro /tmp" "$nob"' \
@@ -506,7 +506,14 @@ os.rename(pidf + ".tmp", pidf)
 while True:
     signal.pause()
 PY
-start_bg python3 "$T_DIR/stuck.py" "$T_DIR/stuck.pid" "$p23" "$FENIX" "$W" \
+# as_server SCRIPT ARGS...: python3 running SCRIPT as a process named
+# "server" (argv[0]), which fenix upgrade takes for a fenix master; it
+# execs, so that start_bg's pid is python's.
+as_server() {
+	exec python3 -c 'import os, sys
+os.execv(sys.executable, ["server"] + sys.argv[1:])' "$@"
+}
+start_bg as_server "$T_DIR/stuck.py" "$T_DIR/stuck.pid" "$p23" "$FENIX" "$W" \
     "$T_DIR/stuck.err"
 stuck=$T_LAST
 if poll 15 pidfile_is "$T_DIR/stuck.pid" "$stuck"; then
@@ -522,11 +529,12 @@ t_case "fenix upgrade -x: exit 100" \
 t_case "fenix upgrade -w junk: exit 100" \
     '"$FENIX" upgrade -p "$T_DIR/none.pid" -w junk 2>/dev/null; echo $?' 100
 
-# Exit 111: the "master" dies of the USR2 it is sent (a sleep).
-sleep 60 &
-sl=$!
-T_PIDS="$T_PIDS $sl"
-echo "$sl" >"$T_DIR/sleep.pid"
+# Exit 111: the "master" dies of the USR2 it is sent (a stand-in).
+start_bg as_server -c 'import os, sys, time
+open(sys.argv[1], "w").write("%d\n" % os.getpid())
+time.sleep(60)' "$T_DIR/sleep.pid"
+sl=$T_LAST
+poll 15 pidfile_is "$T_DIR/sleep.pid" "$sl"
 upgrade -p "$T_DIR/sleep.pid" -w 0 -u "http://127.0.0.1:$p23/"
 t_case "fenix upgrade: the old master dies after USR2: exit 111" \
     'echo $up_rc; grep -c "the old master $sl died" "$T_DIR/up.err"' "111
@@ -546,7 +554,9 @@ else
 fi
 t_case "fenix upgrade -u a 404 URL: exit 12, the probe phase, rolled back" \
     'echo $up_rc; grep -c "probe failed: answered 404" "$T_DIR/up.err";
-    cat "$pidf"; kids "$master"' "12
+    grep -c "rolled back: " "$T_DIR/up.err"; cat "$pidf"; kids "$master"' \
+    "12
+1
 1
 $master
 $ws"
@@ -609,12 +619,10 @@ time.sleep(30)' "$mute" &
 mute_pid=$!
 T_PIDS="$T_PIDS $mute_pid"
 poll 15 sh -c "ss -Htln '( sport = :$mute )' | grep -q ."
-sleep 60 &
-T_PIDS="$T_PIDS $!"
-echo $! >"$T_DIR/st.pid"
+srv st -w 1 || t_broken "server st did not start"
 st() {
 	s_t0=$(now_ms)
-	"$FENIX" status -p "$T_DIR/st.pid" -q -u "http://127.0.0.1:$mute/" "$@"
+	"$FENIX" status -p "$pidf" -q -u "http://127.0.0.1:$mute/" "$@"
 	s_rc=$?
 	s_ms=$(($(now_ms) - s_t0))
 	echo "exit $s_rc"
@@ -624,6 +632,8 @@ t_ok "status -u -t 0.5 gives up after 0.5 s (exit 1)" \
 t_ok "status -u -t 3 waits 3 s, past the default 2 s (exit 1)" \
     'st -t 3; between $s_ms 2900 4500 && [ $s_rc -eq 1 ]'
 kill "$mute_pid"
+[ -n "$T_BROKEN" ] || stop "$master"
+t_mended
 
 # ------------------------------------------------- exit 23, at last
 if [ -n "${t23:-}" ]; then
