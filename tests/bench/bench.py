@@ -118,6 +118,9 @@ def callgrind_worker_ir(ctx, spec, n):
                "--callgrind-out-file=%s/callgrind.out.%%p" % cgdir]
     run = Running(ctx, spec, wrapper=wrapper, timeout=60)
     try:
+        # valgrind created the file as root; h2o writes it as nobody
+        for f in os.listdir(cgdir):
+            os.chmod(os.path.join(cgdir, f), 0o666)
         worker = run.worker()
         cl = KeepAliveClient(run.port, conns=4, timeout=60)
         try:
