@@ -7,7 +7,7 @@
 # connections or fds.  Raw sockets through raw.py and the python3 helper
 # below; one server per scenario, one worker, on a free port.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -364,5 +364,24 @@ t_case "a GET is still served" \
 touch "$T_DIR/sil2.stop"
 stop
 t_mended
+
+# --------------------------------------------------------- TCP_NODELAY
+# Nagle held the short last segment of an answer until the client's
+# (delayed) ACK: a 40 ms tail.  Seen through strace of the worker.
+if command -v strace >/dev/null 2>&1; then
+	serve nodelay || t_broken "server did not start"
+	start_bg sh -c 'exec strace -e trace=setsockopt -o "$1" -p "$2" \
+	    2>"$1.err"' sh "$T_DIR/strace.out" "$worker"
+	st=$T_LAST
+	poll 5 grep_file attached "$T_DIR/strace.out.err"
+	t_case "a kept-alive connection gets TCP_NODELAY before its answer" \
+	    'raw talk "$port" "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" >/dev/null
+	    poll 5 grep_file TCP_NODELAY "$T_DIR/strace.out" && echo yes' yes
+	kill "$st" 2>/dev/null
+	stop
+	t_mended
+else
+	t_skip "a kept-alive connection gets TCP_NODELAY" "no strace"
+fi
 
 t_exit
