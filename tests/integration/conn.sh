@@ -76,17 +76,18 @@ def pad(head, total):
     return head[:-2] + b"X-Pad: " + b"a" * (total - len(base)) + b"\r\n\r\n"
 
 
-def full(port, room, body):
+def full(port, room, body, secs=5):
     """Two heads that leave room bytes of the buffer, then a body of body
-    bytes for the second and a third request, all in one write."""
+    bytes for the second and a third request, all in one write; the
+    answers are waited for secs seconds."""
     room, body = int(room), int(body)
     r1 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", BUF // 2)
     r2 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
              % body, BUF - room - len(r1))
     r3 = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
-    s = conn(port)
+    s = conn(port, float(secs))
     s.sendall(r1 + r2 + b"7" * body + r3)
-    print(" ".join(answers(s, 3)))
+    print(" ".join(answers(s, 3, float(secs))))
 
 
 def early(port):
@@ -269,7 +270,7 @@ t_mended
 serve room1 || t_broken "server did not start"
 c0=$(cpu_ticks "$worker")
 t_case "1 byte of room left, then a 500 KB body: all answered" \
-    'cpy full "$port" 1 500000' "200 200 200"
+    'cpy full "$port" 1 500000 30' "200 200 200"
 t_ok "... reading the body costs little CPU (<= 40 ticks)" \
     'n=$(($(cpu_ticks "$worker") - c0)); echo "$n ticks"; [ "$n" -le 40 ]'
 stop
