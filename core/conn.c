@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -35,6 +36,7 @@
 #define LINGER_MS	5000		/* nginx's lingering_timeout */
 #define ACCEPT_RETRY_MS	100		/* after EMFILE/ENFILE */
 #define SENDFILE_CHUNK	(1 << 21)	/* bytes per sendfile call */
+#define FD_SPARE	16		/* fds kept for files, past idle ones */
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
 
@@ -61,6 +63,7 @@ struct fx_conn {
 	struct fx_ev		 ev;
 	struct fx_timer		 timer;
 	struct fx_conn		*prev, *next;	/* all connections */
+	struct fx_conn		*iprev, *inext;	/* idle ones, oldest first */
 	struct fx_busy		*b;		/* NULL while idle */
 	unsigned char		 state;
 	unsigned char		 rready;	/* may have bytes to read */
@@ -68,6 +71,7 @@ struct fx_conn {
 	unsigned char		 rdhup;		/* the client shut its side */
 	unsigned char		 body;		/* body left to discard */
 	unsigned char		 head;		/* H_*: where the head stands */
+	unsigned char		 nodelay;	/* TCP_NODELAY is set */
 	unsigned char		 family;
 	unsigned char		 addr[16];
 };
@@ -81,13 +85,16 @@ static const struct fx_conf *conf;
 static struct lsn lsns[FX_LISTEN_MAX + 1];	/* + the probe socket */
 static int nlsns;
 static struct fx_conn conns = { .prev = &conns, .next = &conns };
+static struct fx_conn idles = { .iprev = &idles, .inext = &idles };
 static int nconns;
 static int draining;
 static struct fx_busy *pool;
 static int npool;
 static struct fx_timerq q_header, q_keepalive, q_send, q_linger, q_grace;
-static struct fx_timerq q_accept, q_flush;
-static struct fx_timer t_accept, t_flush;
+static struct fx_timerq q_accept, q_flush, q_reap;
+static struct fx_timer t_accept, t_flush, t_reap;
+static struct fx_conn *dead;		/* reused, to free after the batch */
+static int fd_high = -1;		/* a connection fd past this: reuse */
 
 static int conn_run(struct fx_conn *);
 static int conn_next(struct fx_conn *);
@@ -137,16 +144,96 @@ listeners_enable(int on)
 	}
 }
 
+/*
+ * Idle connections (keep-alive, or new and silent) are reusable: when the
+ * worker runs out of connections or fds, the oldest of them is closed for
+ * a new one, as nginx does.
+ */
+static void
+idle_enter(struct fx_conn *c)
+{
+	c->iprev = idles.iprev;
+	c->inext = &idles;
+	idles.iprev->inext = c;
+	idles.iprev = c;
+	/* Accepting stopped at max_conns: this one can make room. */
+	if (nconns >= conf->max_conns && !draining &&
+	    !fx_timer_armed(&t_accept))
+		listeners_enable(1);
+}
+
+static void
+idle_leave(struct fx_conn *c)
+{
+	if (c->inext == NULL)
+		return;
+	c->iprev->inext = c->inext;
+	c->inext->iprev = c->iprev;
+	c->iprev = c->inext = NULL;
+}
+
+/* Events already taken for a reused connection: nothing to do. */
+static void
+dead_ev(struct fx_ev *ev, uint32_t events)
+{
+	(void)ev;
+	(void)events;
+}
+
+/* After the batch of events: free the reused connections. */
+static void
+reap(struct fx_timer *t)
+{
+	struct fx_conn *c;
+
+	(void)t;
+	while ((c = dead) != NULL) {
+		dead = c->next;
+		free(c);
+	}
+}
+
+static void conn_unlink(struct fx_conn *);
+
+/*
+ * Close the oldest idle connection.  0, or -1 if there is none.  Its
+ * struct lives on until the batch of events is done, as one of them may
+ * be for it.
+ */
+static int
+conn_reuse(void)
+{
+	struct fx_conn *c = idles.inext;
+
+	if (c == &idles)
+		return -1;
+	conn_unlink(c);
+	c->ev.fn = dead_ev;
+	c->next = dead;
+	dead = c;
+	if (!fx_timer_armed(&t_reap))
+		fx_timer_arm(&q_reap, &t_reap);
+	return 0;
+}
+
 static void
 conn_close(struct fx_conn *c)
 {
+	conn_unlink(c);
+	free(c);
+}
+
+/* Close c and take it out of every list; the caller frees it. */
+static void
+conn_unlink(struct fx_conn *c)
+{
 	fx_timer_cancel(&c->timer);
+	idle_leave(c);
 	if (c->b != NULL)
 		busy_put(c->b);
 	close(c->ev.fd);	/* also takes it out of epoll */
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
-	free(c);
 	if (nconns-- == conf->max_conns && !draining &&
 	    !fx_timer_armed(&t_accept))
 		listeners_enable(1);
@@ -164,6 +251,7 @@ conn_idle(struct fx_conn *c)
 		c->b = NULL;
 	}
 	c->state = C_IDLE;
+	idle_enter(c);
 }
 
 /* The bytes of whole empty lines (CR LF or LF) at the start of p[0..n). */
@@ -206,10 +294,24 @@ log_request(struct fx_conn *c)
 		    b->resp.status, b->body_sent);
 }
 
-/* Begin sending the answer in b->resp. */
+/*
+ * Begin sending the answer in b->resp.  A connection kept alive gets
+ * TCP_NODELAY before its first answer, as nginx does: else Nagle holds the
+ * last short segment of an answer (the tail of a 100 KiB file) until the
+ * client ACKs the rest, and a client that delays its ACK waits 40 ms.
+ * MSG_MORE still merges a header with the file after it.  A connection
+ * that closes after its answer needs no option: the close sends all.
+ */
 static void
 conn_send(struct fx_conn *c)
 {
+	int on = 1;
+
+	if (!c->nodelay && !c->b->resp.close) {
+		(void)setsockopt(c->ev.fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+		c->nodelay = 1;
+	}
 	c->b->hdr_sent = 0;
 	c->b->body_sent = 0;
 	c->state = C_SEND;
@@ -422,6 +524,7 @@ conn_run(struct fx_conn *c)
 				conn_close(c);
 				return 0;
 			}
+			idle_leave(c);
 			c->state = C_HEAD;
 			/* FALLTHROUGH */
 		case C_HEAD:
@@ -604,7 +707,12 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 
 	(void)events;
 	/* A few per wakeup: EPOLLEXCLUSIVE wakes the other workers too. */
-	for (i = 0; i < 8 && nconns < conf->max_conns; i++) {
+	for (i = 0; i < 8; i++) {
+		if (nconns >= conf->max_conns && conn_reuse() == -1) {
+			/* All busy: idle_enter or conn_close resumes. */
+			listeners_enable(0);
+			return;
+		}
 		sl = sizeof(ss);
 		fd = accept4(ev->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -617,6 +725,9 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 				return;
 			case EMFILE:
 			case ENFILE:
+				if (conn_reuse() == 0)
+					continue;	/* its fd is free */
+				/* FALLTHROUGH */
 			case ENOBUFS:
 			case ENOMEM:
 				/* No busy loop: stop accepting for a while. */
@@ -630,6 +741,12 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 				return;
 			}
 		}
+		/*
+		 * Near the fd limit: close an idle connection, so that the
+		 * answers still find fds to open their files with.
+		 */
+		if (fd_high != -1 && fd >= fd_high)
+			(void)conn_reuse();
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			fx_log_warnx("out of memory");
@@ -652,8 +769,7 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		c->prev = &conns;
 		conns.next->prev = c;
 		conns.next = c;
-		if (++nconns == conf->max_conns)
-			listeners_enable(0);
+		nconns++;
 		/*
 		 * TCP_DEFER_ACCEPT: the request is most likely here.  Serve it
 		 * first; only a connection that lives on joins epoll (adding
@@ -673,9 +789,15 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 int
 fx_conn_init(const struct fx_conf *cf)
 {
+	struct rlimit rl;
 	int i;
 
 	conf = cf;
+	fd_high = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * FD_SPARE &&
+	    rl.rlim_cur < 0x7fffffff)
+		fd_high = (int)rl.rlim_cur - FD_SPARE;
 	fx_timerq_init(&q_header, cf->header_ms);
 	fx_timerq_init(&q_keepalive, cf->keepalive_ms);
 	fx_timerq_init(&q_send, cf->send_ms);
@@ -683,6 +805,7 @@ fx_conn_init(const struct fx_conf *cf)
 	fx_timerq_init(&q_grace, cf->grace_ms);
 	fx_timerq_init(&q_accept, ACCEPT_RETRY_MS);
 	fx_timerq_init(&q_flush, 1000);
+	fx_timerq_init(&q_reap, 0);
 	fx_ev_add_timerq(&q_header);
 	fx_ev_add_timerq(&q_keepalive);
 	fx_ev_add_timerq(&q_send);
@@ -690,8 +813,10 @@ fx_conn_init(const struct fx_conf *cf)
 	fx_ev_add_timerq(&q_grace);
 	fx_ev_add_timerq(&q_accept);
 	fx_ev_add_timerq(&q_flush);
+	fx_ev_add_timerq(&q_reap);
 	t_accept.fn = accept_retry;
 	t_flush.fn = flush_tick;
+	t_reap.fn = reap;
 	if (fx_alog_on())
 		fx_timer_arm(&q_flush, &t_flush);
 	nlsns = 0;

@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define EV_BATCH	64	/* events taken per epoll_wait */
-#define EV_MAX_QUEUES	8
+#define EV_MAX_QUEUES	12
 
 long long fx_ev_now;
 

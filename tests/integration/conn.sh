@@ -7,7 +7,7 @@
 # connections or fds.  Raw sockets through raw.py and the python3 helper
 # below; one server per scenario, one worker, on a free port.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 23
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -76,17 +76,18 @@ def pad(head, total):
     return head[:-2] + b"X-Pad: " + b"a" * (total - len(base)) + b"\r\n\r\n"
 
 
-def full(port, room, body):
+def full(port, room, body, secs=5):
     """Two heads that leave room bytes of the buffer, then a body of body
-    bytes for the second and a third request, all in one write."""
+    bytes for the second and a third request, all in one write; the
+    answers are waited for secs seconds."""
     room, body = int(room), int(body)
     r1 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", BUF // 2)
     r2 = pad(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
              % body, BUF - room - len(r1))
     r3 = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
-    s = conn(port)
+    s = conn(port, float(secs))
     s.sendall(r1 + r2 + b"7" * body + r3)
-    print(" ".join(answers(s, 3)))
+    print(" ".join(answers(s, 3, float(secs))))
 
 
 def early(port):
@@ -162,6 +163,47 @@ def stray(port, when):
     print(" ".join(a))
 
 
+def silent(port, n, ready, secs):
+    """Open n connections that send nothing; hold them until ready.stop
+    exists or secs pass.  ready gets the number opened."""
+    import os
+    ss = []
+    for _ in range(int(n)):
+        try:
+            ss.append(conn(port))
+        except OSError:
+            break
+    open(ready, "w").write(str(len(ss)))
+    end = time.monotonic() + float(secs)
+    while time.monotonic() < end and not os.path.exists(ready + ".stop"):
+        time.sleep(0.05)
+
+
+def lru(port, n):
+    """n keep-alive connections, each answered once, oldest first; then
+    one more.  Prints its status, whether the oldest was closed, and the
+    newest of the n still answering."""
+    req = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+    cs = []
+    for _ in range(int(n)):
+        c = conn(port)
+        c.sendall(req)
+        answers(c, 1)
+        cs.append(c)
+    extra = conn(port)
+    extra.sendall(req)
+    out = answers(extra, 1)
+    cs[0].settimeout(3)
+    try:
+        out.append("closed" if cs[0].recv(100) == b"" else "open")
+    except socket.timeout:
+        out.append("open")
+    except OSError:
+        out.append("closed")
+    cs[-1].sendall(req)
+    print(" ".join(out + answers(cs[-1], 1)))
+
+
 cmd = sys.argv[1]
 globals()[cmd](*sys.argv[2:])
 PY
@@ -228,7 +270,7 @@ t_mended
 serve room1 || t_broken "server did not start"
 c0=$(cpu_ticks "$worker")
 t_case "1 byte of room left, then a 500 KB body: all answered" \
-    'cpy full "$port" 1 500000' "200 200 200"
+    'cpy full "$port" 1 500000 30' "200 200 200"
 t_ok "... reading the body costs little CPU (<= 40 ticks)" \
     'n=$(($(cpu_ticks "$worker") - c0)); echo "$n ticks"; [ "$n" -le 40 ]'
 stop
@@ -278,5 +320,69 @@ t_case "a new connection that sends nothing: closed after header_timeout" \
     'raw stall "$port" "" 15 2>/dev/null' "closed -"
 stop
 t_mended
+
+# ------------------------- idle connections when connections or fds run out
+# nfds PID: the fds PID has open.
+nfds() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# nfds_ge PID N: for poll.
+nfds_ge() {
+	[ "$(nfds "$1")" -ge "$2" ]
+}
+
+serve lru -o max_conns=4 || t_broken "server did not start"
+t_case "max_conns=4, 4 keep-alive connections idle: a 5th client is served, the oldest closed" \
+    'cpy lru "$port" 4' "200 closed 200"
+stop
+t_mended
+
+# A worker with 64 fds and 100 connections that send nothing (each
+# accepted once TCP_DEFER_ACCEPT gives up on it).
+port=$(free_port)
+start_cmd emfile sh -c 'ulimit -n 64; exec "$0" "$@"' "$FENIX" server \
+    -l "127.0.0.1:$port" -r "$W" -w 1 -e "$T_DIR/emfile.err" \
+    -p "$T_DIR/emfile.pid" -o header_timeout=60 || t_broken "no server"
+poll 5 answers "$port" /a.txt || t_broken "server does not answer"
+worker=$(kids "$master" | head -1)
+start_bg python3 "$T_DIR/conn.py" silent "$port" 100 "$T_DIR/sil" 60
+t_ok "100 silent connections fill the worker's 64 fds (but a few)" \
+    'poll 20 nfds_ge "$worker" 40'
+t_case "a GET is still served (the oldest idle connection makes room)" \
+    'curl -s -o /dev/null -w "%{http_code}" --max-time 3 "http://127.0.0.1:$port/a.txt"' 200
+touch "$T_DIR/sil.stop"
+stop
+t_mended
+
+serve maxc -o max_conns=20 -o header_timeout=60 || t_broken "server did not start"
+base=$(nfds "$worker")
+start_bg python3 "$T_DIR/conn.py" silent "$port" 30 "$T_DIR/sil2" 60
+t_ok "30 silent connections reach max_conns=20" \
+    'poll 20 nfds_ge "$worker" $((base + 15))'
+t_case "a GET is still served" \
+    'curl -s -o /dev/null -w "%{http_code}" --max-time 3 "http://127.0.0.1:$port/a.txt"' 200
+touch "$T_DIR/sil2.stop"
+stop
+t_mended
+
+# --------------------------------------------------------- TCP_NODELAY
+# Nagle held the short last segment of an answer until the client's
+# (delayed) ACK: a 40 ms tail.  Seen through strace of the worker.
+if command -v strace >/dev/null 2>&1; then
+	serve nodelay || t_broken "server did not start"
+	start_bg sh -c 'exec strace -e trace=setsockopt -o "$1" -p "$2" \
+	    2>"$1.err"' sh "$T_DIR/strace.out" "$worker"
+	st=$T_LAST
+	poll 5 grep_file attached "$T_DIR/strace.out.err"
+	t_case "a kept-alive connection gets TCP_NODELAY before its answer" \
+	    'raw talk "$port" "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" >/dev/null
+	    poll 5 grep_file TCP_NODELAY "$T_DIR/strace.out" && echo yes' yes
+	kill "$st" 2>/dev/null
+	stop
+	t_mended
+else
+	t_skip "a kept-alive connection gets TCP_NODELAY" "no strace"
+fi
 
 t_exit
