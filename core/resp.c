@@ -313,8 +313,9 @@ preconditions(const struct fx_http_req *req, const struct fx_file *f)
 		if (fx_etag_match(req->if_none_match.p, req->if_none_match.n,
 		    f->etag, 1))
 			return 304;
-	} else if (date_field(&req->if_modified_since, &t) && f->mtime <= t)
-		return 304;
+	} else if (date_field(&req->if_modified_since, &t) && f->mtime <= t &&
+	    (resp_date_t < 0 || t <= resp_date_t))
+		return 304;	/* a date in the future is no valid date */
 	return 0;
 }
 
