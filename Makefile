@@ -42,7 +42,7 @@ CONFIG_H = obj/config.h
 
 .PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
 	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl \
-	mutate
+	mutate chaos
 .SUFFIXES:
 
 all: $(BIN)
@@ -178,6 +178,14 @@ bench-upgrade: $(BIN)
 # in a scratch copy; every one must be caught (slow: not part of check).
 mutate:
 	@nice -n 10 sh tests/mutate.sh tests/mutants.txt
+
+# `make chaos`: CHAOS_FAULTS random faults (kills, signals, concurrent
+# upgrades) under load, then the upgrade invariants (tests/chaos.py);
+# CHAOS_SEED=S replays a run.  Slow: not part of check.
+CHAOS_FAULTS ?= 200
+chaos: $(BIN)
+	@nice -n 5 python3 tests/chaos.py --fenix $(BIN) -n $(CHAOS_FAULTS) \
+		$(if $(CHAOS_SEED),--seed $(CHAOS_SEED))
 
 # `make lint`: the mechanical part of the house style (tests/lint.sh).
 lint:
