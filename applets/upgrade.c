@@ -289,43 +289,58 @@ probe(pid_t master, const char **why)
  * binary that hangs may not even read signals) and wait for the pid
  * file to name the old master again.  Only the new master is signalled:
  * the old one restarts its workers itself when its child exits.  The
- * binary -b installed is put back.
+ * binary -b installed is put back.  An interruption right after USR2
+ * may come before the old master has forked: look for the new master
+ * until the old one has taken its USR2 and held the rolled-back view
+ * for a moment, so that no new generation starts behind our back.
  */
 static int
 rollback(int code, const char *phase_name, const char *why)
 {
-	long long deadline = fx_now_ms() + 30000, kill_at;
-	pid_t old = u.st.old, new_master = u.st.new_master;
+	long long deadline = fx_now_ms() + 30000, kill_at = deadline;
+	long long still = 0;
+	pid_t old = u.st.old, new_master = u.st.new_master, n;
+	int seen = new_master > 0;
 
 	progress("%s failed: %s: rolling back", phase_name, why);
 	phase("rollback");
 	restore_binary();
-	if (new_master <= 0)
-		new_master = find_new_master(old);
-	if (alive(new_master)) {
-		kill(new_master, SIGQUIT);
-		progress("QUIT sent to the new master %ld", (long)new_master);
-	}
-	kill_at = fx_now_ms() + 3000;
 	while (fx_now_ms() < deadline) {
 		if (!alive(old)) {
 			progress("the old master %ld is gone too", (long)old);
 			break;
 		}
-		if (new_master > 0 && fx_now_ms() >= kill_at &&
-		    alive(new_master)) {
+		if (!alive(new_master) && (n = find_new_master(old)) > 0 &&
+		    alive(n))
+			new_master = n;
+		if (alive(new_master) && kill_at == deadline) {
+			kill(new_master, SIGQUIT);
+			progress("QUIT sent to the new master %ld",
+			    (long)new_master);
+			kill_at = fx_now_ms() + 3000;
+			seen = 1;
+		}
+		if (fx_now_ms() >= kill_at && alive(new_master)) {
 			progress("the new master %ld ignores QUIT: KILL",
 			    (long)new_master);
 			kill(new_master, SIGKILL);
-			kill_at = deadline;
+			kill_at = deadline + 1;
 		}
 		if (fx_pidfile_read(u.pidfile) == old &&
-		    access(u.oldbin, F_OK) == -1 && !alive(new_master)) {
-			progress("rolled back: %s names %ld again, %d workers",
-			    u.pidfile, (long)old, old_workers(old, 0));
-			fx_upstate_clear(u.pidfile);
-			return code;
-		}
+		    access(u.oldbin, F_OK) == -1 && !alive(new_master) &&
+		    find_new_master(old) <= 0 &&
+		    !fx_procfs_sig_pending(old, SIGUSR2)) {
+			if (still == 0)
+				still = fx_now_ms();
+			if (seen || fx_now_ms() - still > 300) {
+				progress("rolled back: %s names %ld again, "
+				    "%d workers", u.pidfile, (long)old,
+				    old_workers(old, 0));
+				fx_upstate_clear(u.pidfile);
+				return code;
+			}
+		} else
+			still = 0;
 		usleep(POLL_MS * 1000);
 	}
 	if (fx_now_ms() >= deadline)
