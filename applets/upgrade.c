@@ -285,6 +285,29 @@ probe(pid_t master, const char **why)
 }
 
 /*
+ * Our WINCH may reach the old master after it rolled back by itself
+ * (the new master died as we sent it): it then parks with no upgrade in
+ * progress, and nothing would start its workers.  Give it a moment to
+ * start them itself, then HUP it: after WINCH that is a full reload.
+ */
+static void
+unpark(pid_t old)
+{
+	long long until = fx_now_ms() + 1000;
+
+	while (old_workers(old, 0) == 0 && fx_now_ms() < until)
+		usleep(POLL_MS * 1000);
+	if (old_workers(old, 0) > 0 || !alive(old))
+		return;
+	kill(old, SIGHUP);
+	progress("the old master %ld has no workers (our WINCH came after "
+	    "its rollback): HUP sent", (long)old);
+	until = fx_now_ms() + 5000;
+	while (old_workers(old, 0) == 0 && fx_now_ms() < until)
+		usleep(POLL_MS * 1000);
+}
+
+/*
  * Undo: stop the new master (QUIT, then KILL if it will not go: a
  * binary that hangs may not even read signals) and wait for the pid
  * file to name the old master again.  Only the new master is signalled:
@@ -301,6 +324,8 @@ rollback(int code, const char *phase_name, const char *why)
 	long long still = 0;
 	pid_t old = u.st.old, new_master = u.st.new_master, n;
 	int seen = new_master > 0;
+	int winched = strcmp(phase_name, "drain") == 0 ||
+	    strcmp(phase_name, "bake") == 0;
 
 	progress("%s failed: %s: rolling back", phase_name, why);
 	phase("rollback");
@@ -333,6 +358,8 @@ rollback(int code, const char *phase_name, const char *why)
 			if (still == 0)
 				still = fx_now_ms();
 			if (seen || fx_now_ms() - still > 300) {
+				if (winched)
+					unpark(old);
 				progress("rolled back: %s names %ld again, "
 				    "%d workers", u.pidfile, (long)old,
 				    old_workers(old, 0));
@@ -454,10 +481,15 @@ finish(void)
 		progress("the new generation answered");
 		INTERRUPTED("probe");
 		phase("drain");
-		kill(old, SIGWINCH);
-		progress("WINCH sent to %ld", (long)old);
 	}
 	if (strcmp(u.st.phase, "drain") == 0) {
+		/*
+		 * Also when resuming a killed run's drain: it may have died
+		 * between writing the phase and WINCH.  A parked master
+		 * ignores a second WINCH.
+		 */
+		kill(old, SIGWINCH);
+		progress("WINCH sent to %ld", (long)old);
 		deadline = fx_now_ms() + 60000;
 		while (old_workers(old, nm) > 0) {
 			INTERRUPTED("drain");

@@ -274,6 +274,10 @@ def f_kill_upgrade():
 
 
 def f_kill_new_master():
+    """SIGKILL the new master as soon as it is seen: after our own USR2
+    (the old master must roll back by itself), or during a `fenix
+    upgrade` with a bake (it must exit 10-13), never once QUIT is sent:
+    the new master would then be the only one."""
     leftover = ""
     if os.path.exists(PIDF + ".upgrade"):
         rc = wait_driver(driver(0))
@@ -282,7 +286,12 @@ def f_kill_new_master():
     if m is None:
         return leftover + "no master", "no master"
     g = generation(m)
-    d = driver(bake(), new_binary())
+    manual = rnd.random() < 0.5
+    d = None
+    if manual:
+        kill(m, signal.SIGUSR2)
+    else:
+        d = driver(rnd.choice([1, 2]), new_binary())
 
     def newm():
         for c in children(m):
@@ -290,10 +299,27 @@ def f_kill_new_master():
                 return c
         return None
     n = poll(10, newm, 0.001)
-    if n:
-        kill(n, signal.SIGKILL)
+    late = d is not None and (d.poll() is not None or phase() == "quit")
+    res = ""
+    if n and not late:
+        # n is a child of our master: ours, whatever its argv says yet.
+        try:
+            os.kill(n, signal.SIGKILL)
+        except OSError as e:
+            res = " (kill: %s)" % e.strerror
+    how = "after USR2" if manual else "in an upgrade"
+    if manual:
+        ok = poll(5, lambda: settled() and master() == m and
+                  len(children(m)) == WORKERS)
+        return leftover + "new master %s of %d %s%s" % (n, m, how, res), \
+            ("no new master seen" if n is None else None if ok else
+             "the old master did not roll back to %d workers" % WORKERS)
     rc = wait_driver(d)
-    return leftover + "new master %s of %d, driver %s" % (n, m, rc), \
+    if late:
+        return leftover + "new master %s of %d seen too late, not killed, " \
+            "driver %s" % (n, m, rc), None
+    return leftover + "new master %s of %d %s%s, driver %s" % (
+        n, m, how, res, rc), \
         ("no new master seen" if n is None else
          rc_check(rc, {10, 11, 12, 13}))
 
