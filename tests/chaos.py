@@ -342,8 +342,10 @@ def f_hup_upgrade():
 
 def f_two_upgrades():
     leftover = os.path.exists(PIDF + ".upgrade")
-    d1 = driver(bake(), os.path.join(T, "A"))
-    d2 = driver(bake(), os.path.join(T, "B"))
+    # A bake of 1 s: the first holds the lock well after the second
+    # starts, even on a loaded machine.
+    d1 = driver(1, os.path.join(T, "A"))
+    d2 = driver(1, os.path.join(T, "B"))
     r1, r2 = wait_driver(d1), wait_driver(d2)
     rcs = sorted([r1, r2], key=str)
     bad = None
@@ -377,6 +379,25 @@ def f_upgrade():
 FAULTS = {k: globals()["f_" + k] for k in KINDS}
 
 
+def describe(pid):
+    """For a report: parent, state, generation, age, signals, wchan."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rpartition(")")[2].split()
+        with open("/proc/%d/status" % pid) as f:
+            sig = " ".join(l.split()[0] + l.split()[1] for l in f
+                           if l[:6] in ("SigPnd", "ShdPnd", "SigBlk"))
+        with open("/proc/%d/wchan" % pid) as f:
+            wchan = f.read()
+        with open("/proc/uptime") as f:
+            up = float(f.read().split()[0])
+        age = up - int(st[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return "gone"
+    return "ppid %s, state %s, generation %s, %.0f s old, %s, wchan %s" % (
+        st[1], st[0], generation(pid), age, sig, wchan)
+
+
 def end_state():
     """The settled state: a list of violations (empty when all hold)."""
     m = master()
@@ -397,7 +418,8 @@ def end_state():
         while y is not None and y != m and y in procs:
             y = ppid(y)
         if y != m:
-            bad.append("process %d does not descend from %d" % (x, m))
+            bad.append("process %d does not descend from %d (%s)" % (
+                x, m, describe(x)))
     return bad
 
 
