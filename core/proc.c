@@ -303,6 +303,16 @@ spawn(struct wk *w)
 	signal(SIGUSR2, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGWINCH, SIG_IGN);
+	/*
+	 * TERM, INT, QUIT and USR1 stay blocked for the worker's signalfd:
+	 * one sent since the fork (the master's QUIT, or PDEATHSIG) waits
+	 * there, where unblocking would discard it when the master was
+	 * started with it ignored (a background job of a script).
+	 */
+	sigdelset(&sig_set, SIGTERM);
+	sigdelset(&sig_set, SIGINT);
+	sigdelset(&sig_set, SIGQUIT);
+	sigdelset(&sig_set, SIGUSR1);
 	sigprocmask(SIG_UNBLOCK, &sig_set, NULL);
 	drop_privileges(cur);
 	_exit(fx_worker_run(cur, ready_wr));
