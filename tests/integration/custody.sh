@@ -291,7 +291,8 @@ elif ! serve crossed; then
 fi
 if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
 	old=$master
-	strace -o /dev/null -e trace=kill \
+	# LeakSanitizer cannot run under ptrace (make check SANITIZE=1).
+	ASAN_OPTIONS=detect_leaks=0 strace -o /dev/null -e trace=kill \
 	    -e inject=kill:delay_enter=1500000 \
 	    "$FENIX" upgrade -p "$pidf" -b "$T_DIR/A" -w 20 \
 	    >"$T_DIR/bg.out" 2>"$T_DIR/bg.err" &
@@ -322,7 +323,8 @@ elif ! serve nowinch; then
 fi
 if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
 	old=$master
-	strace -o /dev/null -e trace=kill \
+	# LeakSanitizer cannot run under ptrace (make check SANITIZE=1).
+	ASAN_OPTIONS=detect_leaks=0 strace -o /dev/null -e trace=kill \
 	    -e inject=kill:delay_enter=1500000 \
 	    "$FENIX" upgrade -p "$pidf" -w 20 >"$T_DIR/bg.out" 2>&1 &
 	drv=$!
@@ -353,7 +355,7 @@ if ! command -v strace >/dev/null; then
 fi
 if [ -z "$T_SKIPPING" ]; then
 	port=$(free_port)
-	strace -f -o /dev/null -e trace=prctl \
+	ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e trace=prctl \
 	    -e inject=prctl:delay_exit=1000000 \
 	    sh -c 'trap "" QUIT INT; exec "$0" "$@"' "$BIN" server \
 	    -l "127.0.0.1:$port" -r "$W" -w 2 -p "$T_DIR/ign.pid" \
