@@ -14,10 +14,6 @@ mkdir -p "$W"
 printf 'hello\n' >"$W/a.txt"
 printf '<h1>index</h1>\n' >"$W/index.html"
 
-raw() {
-	python3 "$HERE/raw.py" "$@"
-}
-
 # The python3 helper: conn.py CMD PORT ARGS...; every wait is bounded.
 cat >"$T_DIR/conn.py" <<'PY'
 import socket, sys, time

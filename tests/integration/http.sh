@@ -12,10 +12,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
 SECRET="fenix-secret-$$-outside-the-root"
 
-raw() {
-	python3 "$HERE/raw.py" "$@"
-}
-
 feature() {
 	"$FENIX" --version | grep -q "+$1"
 }
@@ -39,21 +35,6 @@ serve() {
 		t_broken "server $* did not start: $(tail -1 \
 		    "$T_DIR/error-$port.log" 2>/dev/null)"
 	fi
-}
-
-# hget WRITEOUT PATH [CURL_ARGS...]: curl -w WRITEOUT, the body dropped.
-hget() {
-	h_w=$1 h_p=$2
-	shift 2
-	curl -s -o /dev/null --max-time 5 -w "$h_w" "$@" \
-	    "http://127.0.0.1:$port$h_p"
-}
-
-# bget PATH [CURL_ARGS...]: the body.
-bget() {
-	b_p=$1
-	shift
-	curl -s --max-time 5 "$@" "http://127.0.0.1:$port$b_p"
 }
 
 # code PATH [CURL_ARGS...]: the status.

@@ -191,6 +191,26 @@ answers() {
 	    "http://127.0.0.1:$1${2:-/}")" = 200 ]
 }
 
+# raw ARGS...: tests/integration/raw.py (raw-socket requests).
+raw() {
+	python3 "$HERE/raw.py" "$@"
+}
+
+# hget WRITEOUT PATH [CURL_ARGS...]: curl -w WRITEOUT, the body dropped.
+hget() {
+	h_w=$1 h_p=$2
+	shift 2
+	curl -s -o /dev/null --max-time 5 -w "$h_w" "$@" \
+	    "http://127.0.0.1:$port$h_p"
+}
+
+# bget PATH [CURL_ARGS...]: the body.
+bget() {
+	b_p=$1
+	shift
+	curl -s --max-time 5 "$@" "http://127.0.0.1:$port$b_p"
+}
+
 # refused PORT: a connection to it is refused (curl's exit 7), which an
 # empty answer or a time-out is not.
 refused() {

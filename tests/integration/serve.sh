@@ -18,25 +18,6 @@ plan $((43 + $(echo $mimes | wc -w)))
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
 
-raw() {
-	python3 "$HERE/raw.py" "$@"
-}
-
-# hget WRITEOUT PATH [CURL_ARGS...]: curl -w WRITEOUT, the body dropped.
-hget() {
-	h_w=$1 h_p=$2
-	shift 2
-	curl -s -o /dev/null --max-time 5 -w "$h_w" "$@" \
-	    "http://127.0.0.1:$port$h_p"
-}
-
-# bget PATH [CURL_ARGS...]: the body.
-bget() {
-	b_p=$1
-	shift
-	curl -s --max-time 5 "$@" "http://127.0.0.1:$port$b_p"
-}
-
 # talk [-H NAME]... REQ...: raw.py talk, one line per answer.
 talk() {
 	raw talk "$port" "$@" 2>&1
