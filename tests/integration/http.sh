@@ -439,7 +439,7 @@ t_case "20 requests answered while another client stalls a 5 MiB answer" \
     'echo $ok' 20
 touch "$T_DIR/go"
 t_case "the stalled client then reads all 5 MiB" \
-    'poll 40 grep -q . "$T_DIR/noread.out"; cat "$T_DIR/noread.out"' \
+    'poll 90 grep -q . "$T_DIR/noread.out"; cat "$T_DIR/noread.out"' \
     "200 $(stat -c %s "$W/big.bin")"
 
 # ------------------------------------------------------- other settings
