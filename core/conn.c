@@ -56,6 +56,7 @@ struct fx_busy {
 	size_t			 next_req;	/* first byte after it */
 	size_t			 hdr_sent;
 	long long		 body_sent;
+	int			 fresh;		/* req untouched since init */
 	char			 buf[BUF_SIZE];
 };
 
@@ -109,8 +110,15 @@ busy_get(void)
 		npool--;
 	} else if ((b = malloc(sizeof(*b))) == NULL)
 		return NULL;
+	else
+		b->fresh = 0;
 	b->len = b->pos = 0;
-	fx_http_init(&b->req);
+	/*
+	 * A keep-alive connection inits its next request before it finds
+	 * nothing to read and goes idle: that buffer comes back fresh.
+	 */
+	if (!b->fresh)
+		fx_http_init(&b->req);
 	b->resp.file = NULL;
 	b->resp.owned = NULL;
 	return b;
@@ -495,6 +503,7 @@ conn_next(struct fx_conn *c)
 		}
 	}
 	fx_http_init(&b->req);
+	b->fresh = 1;
 	c->state = C_HEAD;
 	c->head = H_IDLE;
 	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
@@ -546,8 +555,12 @@ conn_run(struct fx_conn *c)
 					c->head = H_STARTED;
 				}
 			}
-			rc = b->len > b->pos ? fx_http_parse(&b->req,
-			    b->buf + b->pos, b->len - b->pos) : FX_AGAIN;
+			rc = FX_AGAIN;
+			if (b->len > b->pos) {
+				b->fresh = 0;
+				rc = fx_http_parse(&b->req, b->buf + b->pos,
+				    b->len - b->pos);
+			}
 			if (rc == FX_ERROR) {
 				conn_error(c, b->req.status);
 				break;

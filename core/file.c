@@ -189,7 +189,10 @@ fx_path_is_hidden(const char *path)
 {
 	const char *p;
 
-	for (p = path; (p = fx_strstr(p, "/.")) != NULL; p++) {
+	/* A byte loop: paths are short, and strchr's setup costs more. */
+	for (p = path; *p != '\0'; p++) {
+		if (p[0] != '/' || p[1] != '.')
+			continue;
 		if (p == path && strncmp(p, "/.well-known", 12) == 0 &&
 		    (p[12] == '/' || p[12] == '\0'))
 			continue;	/* and "/.well-known" gets its 301 */
@@ -484,6 +487,7 @@ file_open(const char *path, int *status)
 	f->type = fx_mime_type(path);
 	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
 	    (unsigned long long)f->mtime, (unsigned long long)f->size);
+	f->etag_len = strlen(f->etag);
 	fx_http_date(f->mtime, f->lastmod);
 	if (f->kind == FX_FILE_REG && f->size <= FILE_DATA_MAX &&
 	    (f->data = malloc(f->size ? f->size : 1)) != NULL) {

@@ -43,6 +43,7 @@ struct fx_file {
 	int		 has_gz;	/* FILE.gz exists (gzip_static) */
 	unsigned	 hash;
 	char		 etag[40];	/* "\"mtime-size\"" in hex, as nginx */
+	size_t		 etag_len;
 	char		 lastmod[32];	/* IMF-fixdate of mtime */
 };
 

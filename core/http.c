@@ -148,10 +148,26 @@ load4(const void *p)
 }
 
 /*
+ * The case bit (0x20) of each letter of lowercase lc, 0 for its other
+ * bytes: letters are the bytes with bit 6 set.  OR-ing this into the
+ * input folds only where lc has a letter, so '-' and digits must match
+ * exactly (a CR does not fold onto '-', "Content\rLength").
+ */
+static HOT uint32_t
+letters4(const char *lc)
+{
+	return ((load4(lc) >> 1) & 0x20202020U);
+}
+
+static HOT uint64_t
+letters8(const char *lc)
+{
+	return ((load8(lc) >> 1) & ONES * 0x20);
+}
+
+/*
  * Compare n >= 4 bytes with a lowercase name of letters, digits and '-',
- * ASCII case-folded a word at a time.  OR-ing 0x20 folds letters and keeps
- * '-' and digits; of the other bytes CR folds onto '-' and some CTLs onto
- * digits, so a caller that can see a CR must refuse it itself.
+ * ASCII case-folded a word at a time.
  */
 static HOT int
 lc_eq(const unsigned char *p, const char *lc, size_t n)
@@ -159,25 +175,22 @@ lc_eq(const unsigned char *p, const char *lc, size_t n)
 	size_t	i;
 
 	if (n < 8)
-		return ((load4(p) | 0x20202020U) == load4(lc) &&
-		    (load4(p + n - 4) | 0x20202020U) == load4(lc + n - 4));
+		return ((load4(p) | letters4(lc)) == load4(lc) &&
+		    (load4(p + n - 4) | letters4(lc + n - 4)) ==
+		    load4(lc + n - 4));
 	for (i = 0; i + 8 < n; i += 8)
-		if ((load8(p + i) | ONES * 0x20) != load8(lc + i))
+		if ((load8(p + i) | letters8(lc + i)) != load8(lc + i))
 			return (0);
-	return ((load8(p + n - 8) | ONES * 0x20) == load8(lc + n - 8));
+	return ((load8(p + n - 8) | letters8(lc + n - 8)) ==
+	    load8(lc + n - 8));
 }
 
-/*
- * Does the line at s start with name (lowercase, n >= 4 bytes) and ':'?
- * A CR would fold onto a '-' ("Content\rLength"): such a line is no
- * match, and the token check of other names then refuses it.
- */
+/* Does the line at s start with name (lowercase, n >= 4 bytes) and ':'? */
 static HOT int
 name_is(const unsigned char *s, const unsigned char *end, const char *name,
     size_t n)
 {
-	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n) &&
-	    memchr(s, '\r', n) == NULL);
+	return ((size_t)(end - s) > n && s[n] == ':' && lc_eq(s, name, n));
 }
 
 /*

@@ -55,15 +55,18 @@ put_str(char *p, const char *s)
 static char *
 start(struct fx_resp *r, int status)
 {
-	const char *reason = fx_http_reason(status);
 	char *p = r->hdr;
 
 	r->status = status;
-	p = PUTS(p, "HTTP/1.1 ");
-	p = put_num(p, (unsigned)status);
-	*p++ = ' ';
-	p = put_str(p, reason);
-	p = PUTS(p, "\r\nServer: fenix\r\nDate: ");
+	if (status == 200)
+		p = PUTS(p, "HTTP/1.1 200 OK\r\nServer: fenix\r\nDate: ");
+	else {
+		p = PUTS(p, "HTTP/1.1 ");
+		p = put_num(p, (unsigned)status);
+		*p++ = ' ';
+		p = put_str(p, fx_http_reason(status));
+		p = PUTS(p, "\r\nServer: fenix\r\nDate: ");
+	}
 	p = put(p, fx_resp_date, 29);
 	return PUTS(p, "\r\n");
 }
@@ -277,9 +280,9 @@ not_modified(struct fx_resp *r, const struct fx_file *f, int vary, int ka10)
 
 	p = start(r, 304);
 	p = PUTS(p, "ETag: ");
-	p = put_str(p, f->etag);
+	p = put(p, f->etag, f->etag_len);
 	p = PUTS(p, "\r\nLast-Modified: ");
-	p = put_str(p, f->lastmod);
+	p = put(p, f->lastmod, 29);	/* IMF-fixdate */
 	p = PUTS(p, "\r\n");
 	if (vary)
 		p = PUTS(p, "Vary: Accept-Encoding\r\n");
@@ -357,9 +360,9 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	p = PUTS(p, "\r\nContent-Length: ");
 	p = put_num(p, (unsigned long long)len);
 	p = PUTS(p, "\r\nLast-Modified: ");
-	p = put_str(p, f->lastmod);
+	p = put(p, f->lastmod, 29);	/* IMF-fixdate */
 	p = PUTS(p, "\r\nETag: ");
-	p = put_str(p, f->etag);
+	p = put(p, f->etag, f->etag_len);
 	p = PUTS(p, "\r\nAccept-Ranges: bytes\r\n");
 	if (range == FX_RANGE_OK) {
 		p = PUTS(p, "Content-Range: bytes ");

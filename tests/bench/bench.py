@@ -122,7 +122,7 @@ def callgrind_worker_ir(ctx, spec, n):
         for f in os.listdir(cgdir):
             os.chmod(os.path.join(cgdir, f), 0o666)
         worker = run.worker()
-        cl = KeepAliveClient(run.port, conns=4, timeout=60)
+        cl = KeepAliveClient(run.port, conns=1, timeout=60)
         try:
             cl.run(n)
         finally:
