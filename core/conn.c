@@ -36,6 +36,8 @@
 #define LINGER_MS	5000		/* nginx's lingering_timeout */
 #define ACCEPT_RETRY_MS	100		/* after EMFILE/ENFILE */
 #define SENDFILE_CHUNK	(1 << 21)	/* bytes per sendfile call */
+#define TURN_BYTES	(1 << 18)	/* a connection's share of a turn */
+#define ACCEPT_BATCH	64		/* accepts per listener wakeup */
 #define FD_SPARE	16		/* fds kept for files, past idle ones */
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
@@ -96,6 +98,7 @@ static struct fx_timerq q_accept, q_flush, q_reap;
 static struct fx_timer t_accept, t_flush, t_reap;
 static struct fx_conn *dead;		/* reused, to free after the batch */
 static int fd_high = -1;		/* a connection fd past this: reuse */
+static long turn_left;			/* bytes c may still move this turn */
 
 static int conn_run(struct fx_conn *);
 static int conn_next(struct fx_conn *);
@@ -236,6 +239,7 @@ static void
 conn_unlink(struct fx_conn *c)
 {
 	fx_timer_cancel(&c->timer);
+	fx_ev_unpost(&c->ev);
 	idle_leave(c);
 	if (c->b != NULL)
 		busy_put(c->b);
@@ -372,6 +376,7 @@ conn_read(struct fx_conn *c)
 	n = read(c->ev.fd, b->buf + b->len, room);
 	if (n > 0) {
 		b->len += (size_t)n;
+		turn_left -= n;
 		if ((size_t)n < room)
 			c->rready = 0;
 		return 1;
@@ -385,7 +390,7 @@ conn_read(struct fx_conn *c)
 	return -1;
 }
 
-/* Write the answer.  1 done, 0 blocked, -1 failed. */
+/* Write the answer.  1 done, 0 blocked or out of turn, -1 failed. */
 static int
 conn_write(struct fx_conn *c)
 {
@@ -407,14 +412,18 @@ conn_write(struct fx_conn *c)
 			iov[cnt].iov_base = (char *)r->mem + b->body_sent;
 			iov[cnt++].iov_len = r->mem_len - (size_t)b->body_sent;
 		}
+		if (cnt == 0 && (r->file == NULL || r->mem != NULL ||
+		    b->body_sent >= r->len))
+			return 1;
+		if (turn_left <= 0)
+			return 0;	/* still wready: conn_run posts c */
 		if (cnt == 1 && r->mem == NULL && r->file != NULL) {
 			/* Header now, file next: one segment where it fits. */
 			n = send(c->ev.fd, iov[0].iov_base, iov[0].iov_len,
 			    MSG_MORE | MSG_NOSIGNAL);
 		} else if (cnt > 0) {
 			n = writev(c->ev.fd, iov, cnt);
-		} else if (r->file != NULL && r->mem == NULL &&
-		    b->body_sent < r->len) {
+		} else {
 			off = (off_t)(r->off + b->body_sent);
 			left = r->len - b->body_sent;
 			n = sendfile(c->ev.fd, r->file->fd, &off,
@@ -422,8 +431,7 @@ conn_write(struct fx_conn *c)
 			    (size_t)left);
 			if (n == 0)	/* file shrank under us */
 				return -1;
-		} else
-			return 1;
+		}
 		if (n == -1) {
 			if (errno == EAGAIN) {
 				c->wready = 0;
@@ -434,6 +442,7 @@ conn_write(struct fx_conn *c)
 			return -1;
 		}
 		fx_timer_arm(&q_send, &c->timer);
+		turn_left -= n;
 		if (b->hdr_sent < r->hdr_len) {
 			size_t h = r->hdr_len - b->hdr_sent;
 
@@ -524,6 +533,11 @@ conn_run(struct fx_conn *c)
 	int r;
 
 	for (;;) {
+		if (turn_left <= 0) {
+			/* Its share of this turn is used: the others first. */
+			fx_ev_post(&c->ev);
+			return 1;
+		}
 		switch (c->state) {
 		case C_IDLE:
 			if (!c->rready)
@@ -608,8 +622,11 @@ conn_run(struct fx_conn *c)
 			if (!c->wready)
 				return 1;
 			r = conn_write(c);
-			if (r == 0)
+			if (r == 0) {
+				if (c->wready)
+					fx_ev_post(&c->ev);
 				return 1;
+			}
 			if (r == -1) {
 				conn_close(c);
 				return 0;
@@ -674,6 +691,7 @@ conn_ev(struct fx_ev *ev, uint32_t events)
 		c->rdhup = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wready = 1;
+	turn_left = TURN_BYTES;
 	(void)conn_run(c);
 }
 
@@ -719,8 +737,11 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 	int fd, i;
 
 	(void)events;
-	/* A few per wakeup: EPOLLEXCLUSIVE wakes the other workers too. */
-	for (i = 0; i < 8; i++) {
+	/*
+	 * A bounded batch per wakeup: EPOLLEXCLUSIVE wakes the other workers
+	 * too, and the connections already open get their turn.
+	 */
+	for (i = 0; i < ACCEPT_BATCH; i++) {
 		if (nconns >= conf->max_conns && conn_reuse() == -1) {
 			/* All busy: idle_enter or conn_close resumes. */
 			listeners_enable(0);
@@ -791,6 +812,7 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		 */
 		c->rready = 1;
 		c->wready = 1;
+		turn_left = TURN_BYTES;
 		if (conn_run(c) && fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT |
 		    EPOLLRDHUP | EPOLLET) == -1) {
 			fx_log_warn("epoll_ctl");

@@ -10,7 +10,7 @@
 #include "ev.h"
 #include "util.h"
 
-#define EV_BATCH	64	/* events taken per epoll_wait */
+#define EV_BATCH	256	/* events taken per epoll_wait */
 #define EV_MAX_QUEUES	12
 
 long long fx_ev_now;
@@ -18,6 +18,7 @@ long long fx_ev_now;
 static int ev_fd = -1;
 static struct fx_timerq *ev_queues[EV_MAX_QUEUES];
 static int ev_nqueues;
+static struct fx_ev ev_posted = { .pprev = &ev_posted, .pnext = &ev_posted };
 
 int
 fx_ev_init(void)
@@ -56,6 +57,27 @@ int
 fx_ev_del(struct fx_ev *ev)
 {
 	return ctl(EPOLL_CTL_DEL, ev, 0);
+}
+
+void
+fx_ev_post(struct fx_ev *ev)
+{
+	if (ev->pnext != NULL)
+		return;
+	ev->pprev = ev_posted.pprev;
+	ev->pnext = &ev_posted;
+	ev_posted.pprev->pnext = ev;
+	ev_posted.pprev = ev;
+}
+
+void
+fx_ev_unpost(struct fx_ev *ev)
+{
+	if (ev->pnext == NULL)
+		return;
+	ev->pprev->pnext = ev->pnext;
+	ev->pnext->pprev = ev->pprev;
+	ev->pprev = ev->pnext = NULL;
 }
 
 void
@@ -131,19 +153,31 @@ int
 fx_ev_run_once(int max_ms)
 {
 	struct epoll_event evs[EV_BATCH];
-	struct fx_ev *ev;
+	struct fx_ev *ev, turn;
 	long long t;
 	int i, n, timeout;
 
+	/* What was posted before this turn runs in it; later posts wait. */
+	turn.pprev = turn.pnext = &turn;
+	if (ev_posted.pnext != &ev_posted) {
+		turn.pnext = ev_posted.pnext;
+		turn.pprev = ev_posted.pprev;
+		turn.pnext->pprev = turn.pprev->pnext = &turn;
+		ev_posted.pprev = ev_posted.pnext = &ev_posted;
+	}
 	t = next_timeout();
 	if (t == -1 || (max_ms >= 0 && t > max_ms))
 		t = max_ms;
-	timeout = (int)t;
+	timeout = turn.pnext != &turn ? 0 : (int)t;
 	n = epoll_wait(ev_fd, evs, EV_BATCH, timeout);
 	fx_ev_now = fx_now_ms();
 	for (i = 0; i < n; i++) {
 		ev = evs[i].data.ptr;
 		ev->fn(ev, evs[i].events);
+	}
+	while ((ev = turn.pnext) != &turn) {
+		fx_ev_unpost(ev);
+		ev->fn(ev, 0);
 	}
 	expire();
 	return n;

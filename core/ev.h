@@ -19,6 +19,7 @@ typedef void fx_ev_fn(struct fx_ev *, uint32_t events);
 struct fx_ev {
 	fx_ev_fn	*fn;		/* called with the epoll events */
 	int		 fd;
+	struct fx_ev	*pprev, *pnext;	/* posted; NULL when not */
 };
 
 struct fx_timer {
@@ -54,12 +55,23 @@ fx_timer_armed(const struct fx_timer *t)
 	return t->next != 0;
 }
 
+/*
+ * Posted events: ev->fn(ev, 0) runs in the next turn of the loop, which
+ * then does not wait.  For a handler that stopped with work left (its
+ * share of one turn is used up), since an edge-triggered fd reports
+ * nothing new.  Posting twice is one post; fx_ev_unpost (also a no-op
+ * when not posted) must be called before ev is freed.
+ */
+void	fx_ev_post(struct fx_ev *ev);
+void	fx_ev_unpost(struct fx_ev *ev);
+
 /* Register a queue with the loop so that its timers fire. */
 void	fx_ev_add_timerq(struct fx_timerq *q);
 
 /*
- * Wait for events (at most max_ms, -1 for no limit, and never past the
- * first timer), call their handlers, then fire the timers that are due.
+ * Wait for events (at most max_ms, -1 for no limit, never past the first
+ * timer, and not at all while events are posted), call their handlers,
+ * then those posted before this turn, then fire the timers that are due.
  * Returns the number of events, or -1 with errno (EINTR is not an error
  * for the caller to report: a signal arrived).
  */
