@@ -40,10 +40,12 @@ SLOW = float("inf")    # a p50 or p99 over wrk's 2 s timeout
 
 class LoadCase:
     """One wrk load: its own server (connection cap conns_cap), one wrk
-    run; req/s, MiB/s, server CPU per request, p50, p99, timeouts and
-    other errors go into the load table."""
+    run; req/s, MiB/s, server CPU per request, p50, p99, timeouts, other
+    errors and the server's peak RSS per connection go into the load
+    table."""
 
-    FIELDS = ("rps", "mib_s", "cpu", "p50", "p99", "timeouts", "errors")
+    FIELDS = ("rps", "mib_s", "cpu", "p50", "p99", "timeouts", "errors",
+              "rss")
 
     def __init__(self, key, label, path, conns, close=False,
                  cap=CAP_DEFAULT):
@@ -54,6 +56,7 @@ class LoadCase:
     def __call__(self, ctx, spec):
         run = Running(ctx, spec, conns=self.cap)
         try:
+            rss0 = sum(vmrss_kib(p) for p in run.pids())
             t0 = run.cpu_ticks()
             # thousands of connections take seconds to open: at least 10 s
             w = run_wrk(ctx, run, self.path, self.conns, extra=[
@@ -61,6 +64,7 @@ class LoadCase:
                 secs=max(ctx.wrk_secs, 10) if self.cap == CAP_MANY else None)
             t1 = run.cpu_ticks()
             alive = run.proc.poll() is None
+            rss1 = sum(vmhwm_kib(p) for p in run.pids()) if alive else 0
         finally:
             run.stop()
         if not alive:
@@ -68,7 +72,8 @@ class LoadCase:
         k = self.key + "."
         got = {k + "rps": w["rps"],
                k + "mib_s": w["bytes_per_sec"] / (1 << 20),
-               k + "timeouts": w["timeouts"], k + "errors": w["errors"]}
+               k + "timeouts": w["timeouts"], k + "errors": w["errors"],
+               k + "rss": max(rss1 - rss0, 0) * 1024.0 / self.conns}
         if w["requests"] == 0:
             none = NA("wrk completed no request (%d timeouts, %d errors)" % (
                 w["timeouts"], w["errors"]))
@@ -626,7 +631,7 @@ def cell(v, key):
     f = key.rsplit(".", 1)[1]
     if v == SLOW:
         return ">2000"
-    if f in ("rps", "timeouts", "errors"):
+    if f in ("rps", "timeouts", "errors", "rss"):
         return "%d" % round(v)
     if f in ("p50", "p99"):
         return ("%.0f" % v) if v >= 100 else ("%.2f" % v) if v < 10 \
@@ -648,9 +653,10 @@ def table(rows):
 
 def render_load(ctx, figs, specs, results, foot):
     """One row per load and server: req/s, MiB/s, CPU, p50, p99 (medians
-    of the rounds), timeouts and errors (sums over the rounds)."""
+    of the rounds), timeouts and errors (sums over the rounds), peak RSS
+    per connection (median)."""
     rows = [("load (wrk)", "server", "req/s", "MiB/s", "CPU us/req",
-             "p50 ms", "p99 ms", "timeouts", "errors")]
+             "p50 ms", "p99 ms", "timeouts", "errors", "B/conn")]
     for fig in figs:
         case = fig.load
         if case is None:

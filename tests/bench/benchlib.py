@@ -187,6 +187,15 @@ def vmrss_kib(pid):
     raise NA("no VmRSS for pid %d" % pid)
 
 
+def vmhwm_kib(pid):
+    """Peak RSS of pid since it started (VmHWM), KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise NA("no VmHWM for pid %d" % pid)
+
+
 def pss_kib(pid):
     """Proportional set size: shared pages (the binary) split between
     the processes that map them, so a sum over processes counts them once."""
