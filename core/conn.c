@@ -37,7 +37,7 @@
 #define ACCEPT_RETRY_MS	100		/* after EMFILE/ENFILE */
 #define SENDFILE_CHUNK	(1 << 21)	/* bytes per sendfile call */
 #define TURN_BYTES	(1 << 18)	/* a connection's share of a turn */
-#define ACCEPT_BATCH	64		/* accepts per listener wakeup */
+#define ACCEPT_BATCH	256		/* accepts per listener wakeup */
 #define FD_SPARE	16		/* fds kept for files, past idle ones */
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
