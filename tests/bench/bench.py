@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -239,6 +240,88 @@ def fig_syscalls(ctx, spec):
     top = sorted(calls.items(), key=lambda kv: -kv[1])[:6]
     note = ", ".join("%s %.2f" % (k, v / n) for k, v in top)
     return {"syscalls": (total / n, note)}
+
+
+class StraceLoad:
+    """syscalls per request under wrk with thousands of keep-alive
+    connections: strace -c -f on the worker for 3 s in the middle of a
+    10 s wrk run (the connections are open by then), divided by the
+    requests read in that time (successful read/recvfrom calls: one per
+    request for every server here).  strace slows the server, so this
+    counts what it does per request, not how fast it is."""
+
+    def __init__(self, key, conns, path):
+        self.key, self.conns, self.path = key, conns, path
+        self.__name__ = "fig_syscalls_" + key
+
+    def __call__(self, ctx, spec):
+        if not ctx.strace:
+            raise NA("strace missing (apt-get install -y strace)")
+        run = Running(ctx, spec, conns=CAP_MANY)
+        out = os.path.join(run.wdir, "strace-%s.out" % self.key)
+        st = None
+        got = {}
+
+        def load():
+            try:
+                got["w"] = run_wrk(ctx, run, self.path, self.conns, secs=10)
+            except NA as e:
+                got["na"] = e
+        th = threading.Thread(target=load)
+        try:
+            th.start()
+            time.sleep(5)
+            st = subprocess.Popen(
+                ctx.pin(ctx.client_cpu) + [ctx.strace, "-f", "-c", "-p",
+                                           str(run.worker()), "-o", out],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, text=True)
+            wait_attached(st, 10.0)
+            time.sleep(3)
+            st.send_signal(signal.SIGINT)
+            try:
+                st.wait(30)
+            except subprocess.TimeoutExpired:
+                raise NA("strace did not detach")
+        finally:
+            if st and st.poll() is None:
+                st.kill()
+                st.wait()
+            th.join(120)
+            run.stop()
+        if "na" in got:
+            raise got["na"]
+        calls, errors = parse_strace_errors(out)
+        n = sum(calls.get(k, 0) - errors.get(k, 0)
+                for k in ("read", "recvfrom", "readv"))
+        if n <= 0:
+            raise NA("strace counted no request read")
+        top = sorted(calls.items(), key=lambda kv: -kv[1])[:7]
+        note = "%d requests; " % n + ", ".join(
+            "%s %.2f" % (k, v / float(n)) for k, v in top)
+        eagain = sum(errors.values())
+        note += "; failed calls (EAGAIN) %.2f" % (eagain / float(n))
+        return {"syscalls_" + self.key: (sum(calls.values()) / float(n),
+                                         note)}
+
+
+def parse_strace_errors(path):
+    """strace -c output: ({syscall: calls}, {syscall: errors})."""
+    calls, errors = {}, {}
+    row = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+\s+)?(\S+)\s*$")
+    with open(path) as f:
+        for line in f:
+            m = row.match(line)
+            if not m or m.group(3) == "total":
+                continue
+            k = m.group(3)
+            calls[k] = calls.get(k, 0) + int(m.group(1))
+            errors[k] = errors.get(k, 0) + int(m.group(2) or 0)
+    return calls, errors
+
+
+STRACE_LOADS = [StraceLoad("c3k100k", 3000, FILE_100K),
+                StraceLoad("c10k100k", 10000, FILE_100K)]
 
 
 def cpu_us_per_req(w, t0, t1):
@@ -492,6 +575,10 @@ FIGURES = [load_figure(c) for c in LOADS] + [
     Figure(fig_syscalls, [
         Row("syscalls", "syscalls/req (strace)", "%.2f".__mod__,
             lower_better=True)]),
+] + [
+    Figure(f, [Row("syscalls_" + f.key, "syscalls/req, %s conns, 100 KiB "
+                   "(strace, wrk)" % format(f.conns, ","), "%.2f".__mod__,
+                   lower_better=True)]) for f in STRACE_LOADS] + [
     Figure(fig_idle_rss, [
         Row("rss", "idle RSS, all processes, KiB", fmt_int,
             lower_better=True),
