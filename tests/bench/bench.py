@@ -244,8 +244,8 @@ def fig_syscalls(ctx, spec):
 
 class StraceLoad:
     """syscalls per request under wrk with thousands of keep-alive
-    connections: strace -c -f on the worker for 3 s in the middle of a
-    10 s wrk run (the connections are open by then), divided by the
+    connections: strace -c -f on the worker for 3 s of a 30 s wrk run,
+    once the worker holds every connection (its fds), divided by the
     requests read in that time (successful read/recvfrom calls: one per
     request for every server here).  strace slows the server, so this
     counts what it does per request, not how fast it is."""
@@ -264,16 +264,23 @@ class StraceLoad:
 
         def load():
             try:
-                got["w"] = run_wrk(ctx, run, self.path, self.conns, secs=10)
+                got["w"] = run_wrk(ctx, run, self.path, self.conns, secs=30)
             except NA as e:
                 got["na"] = e
         th = threading.Thread(target=load)
         try:
             th.start()
-            time.sleep(5)
+            worker = run.worker()
+            deadline = time.monotonic() + 20
+            while (count_fds(worker) or 0) < self.conns:
+                if time.monotonic() > deadline or not th.is_alive():
+                    raise NA("the worker did not hold %d connections "
+                             "within 20 s" % self.conns)
+                time.sleep(0.2)
+            time.sleep(1)
             st = subprocess.Popen(
                 ctx.pin(ctx.client_cpu) + [ctx.strace, "-f", "-c", "-p",
-                                           str(run.worker()), "-o", out],
+                                           str(worker), "-o", out],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE, text=True)
             wait_attached(st, 10.0)
