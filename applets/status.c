@@ -175,7 +175,7 @@ static void
 print_counters(pid_t pid, int json)
 {
 	struct fx_ctr_sum s;
-	char buf[2048];
+	char buf[4096];
 
 	if (pid <= 0 || fx_ctr_attach(pid) == -1) {
 		if (json)

@@ -188,6 +188,9 @@ static const struct metric {
 	    AT(gen_active), FX_CTR_NGEN, L_GEN },
 };
 
+#define ROOM	(size_t)(end - p)
+#define LINE_MAX 200		/* the longest HELP, TYPE or value line */
+
 size_t
 fx_stats_format(char *buf, size_t len, const struct fx_ctr_sum *s, int json)
 {
@@ -201,17 +204,20 @@ fx_stats_format(char *buf, size_t len, const struct fx_ctr_sum *s, int json)
 	int i, n;
 
 	for (m = metrics; m < metrics + FX_NELEM(metrics); m++) {
+		if (ROOM < 2 * LINE_MAX)
+			return len;
 		if (json)
-			p += fx_snprintf(p, (size_t)(end - p), "%s\"%s\":%s",
+			p += fx_snprintf(p, ROOM, "%s\"%s\":%s",
 			    m == metrics ? "{" : ",", m->name,
 			    m->label ? "{" : "");
 		else
-			p += fx_snprintf(p, (size_t)(end - p),
-			    "# HELP fenix_%s %s\n# TYPE fenix_%s %s\n",
-			    m->name, m->help, m->name,
+			p += fx_snprintf(p, ROOM, "# HELP fenix_%s %s\n"
+			    "# TYPE fenix_%s %s\n", m->name, m->help, m->name,
 			    m->gauge ? "gauge" : "counter");
 		n = m->label == L_GEN ? (int)s->ngen : m->n;
 		for (i = 0; i < n; i++) {
+			if (ROOM < LINE_MAX)
+				return len;
 			if (m->label == L_CODE)
 				fx_snprintf(lbl, sizeof(lbl), "%dxx", i + 1);
 			else if (m->label == L_GEN)
@@ -221,22 +227,23 @@ fx_stats_format(char *buf, size_t len, const struct fx_ctr_sum *s, int json)
 				fx_snprintf(lbl, sizeof(lbl), "%s",
 				    state[i]);
 			if (json && m->label)
-				p += fx_snprintf(p, (size_t)(end - p),
-				    "%s\"%s\":", i ? "," : "", lbl);
+				p += fx_snprintf(p, ROOM, "%s\"%s\":",
+				    i ? "," : "", lbl);
 			else if (!json)
-				p += fx_snprintf(p, (size_t)(end - p),
-				    m->label ? "fenix_%s{%s=\"%s\"} " :
-				    "fenix_%s ", m->name, lname[m->label],
-				    lbl);
-			p += fx_snprintf(p, (size_t)(end - p), "%lld%s",
-			    v[m->at + i], json ? "" : "\n");
+				p += fx_snprintf(p, ROOM, m->label ?
+				    "fenix_%s{%s=\"%s\"} " : "fenix_%s ",
+				    m->name, lname[m->label], lbl);
+			p += fx_snprintf(p, ROOM, "%lld%s", v[m->at + i],
+			    json ? "" : "\n");
 		}
 		if (json && m->label)
-			p += fx_snprintf(p, (size_t)(end - p), "}");
+			p += fx_snprintf(p, ROOM, "}");
 	}
+	if (ROOM < 2)
+		return len;
 	if (json)
-		p += fx_snprintf(p, (size_t)(end - p), "}");
-	return p < end ? (size_t)(p - buf) : len;
+		p += fx_snprintf(p, ROOM, "}");
+	return (size_t)(p - buf);
 }
 
 int
