@@ -376,9 +376,9 @@ conn_answer(struct fx_conn *c)
 	int keep = b->req.keep_alive && !draining &&
 	    !(c->body && b->req.expect_continue);
 
-	if (!ENABLE_FEATURE_COUNTERS || (conf->status_path == NULL &&
-	    conf->metrics_path == NULL) || !fx_stats_answer(conf, &b->resp,
-	    &b->req, keep, c->family, c->addr, c->gauge))
+	if (!ENABLE_FEATURE_COUNTERS || !fx_stats_page(conf, &b->req.path) ||
+	    !fx_stats_answer(conf, &b->resp, &b->req, keep, c->family,
+	    c->addr, c->gauge))
 		fx_resp_build(&b->resp, &b->req, keep);
 	conn_send(c);
 }

@@ -7,6 +7,8 @@
 #ifndef FX_STATS_H
 #define FX_STATS_H
 
+#include <string.h>
+
 #include "conf.h"
 #include "counters.h"
 #include "resp.h"
@@ -30,6 +32,23 @@ int	fx_stats_conf(struct fx_conf *c, const char *key, const char *val,
 int	fx_stats_answer(const struct fx_conf *c, struct fx_resp *r,
 	    const struct fx_http_req *req, int keep, int family,
 	    const unsigned char *addr, int self);
+
+/*
+ * Is path one of c's pages?  A few instructions for any other request:
+ * the lengths first, then the last byte, then memcmp.
+ */
+static inline int
+fx_stats_page(const struct fx_conf *c, const struct fx_str *path)
+{
+	size_t n = path->n;
+
+	return n != 0 && ((n == c->status_len &&
+	    path->p[n - 1] == c->status_path[n - 1] &&
+	    memcmp(path->p, c->status_path, n) == 0) ||
+	    (n == c->metrics_len &&
+	    path->p[n - 1] == c->metrics_path[n - 1] &&
+	    memcmp(path->p, c->metrics_path, n) == 0));
+}
 
 /*
  * The sums s as the Prometheus page (json 0) or one JSON object, every
