@@ -82,16 +82,15 @@ fx_stats_conf(struct fx_conf *c, const char *key, const char *val,
 {
 	if (strcmp(key, "status_allow") == 0)
 		return allow_parse(c, val, why);
-	if (strcmp(key, "status_path") == 0)
-		c->status_len = strlen(val);
-	else if (strcmp(key, "metrics_path") == 0)
-		c->metrics_len = strlen(val);
-	else
+	if (strcmp(key, "status_path") != 0 &&
+	    strcmp(key, "metrics_path") != 0)
 		return 0;
 	if (val[0] != '/') {
 		*why = "needs a path that starts with /";
 		return -1;
 	}
+	/* Set with the path: fx_stats_page compares the lengths first. */
+	*(key[0] == 's' ? &c->status_len : &c->metrics_len) = strlen(val);
 	return 0;
 }
 

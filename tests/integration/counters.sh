@@ -78,10 +78,14 @@ upgrade() {
 	poll 10 gone "$u_old"
 }
 
+# nreloads_ge N: the error log has N "reloaded" lines or more.
+nreloads_ge() {
+	[ "$(grep -c reloaded "$errf")" -ge "$1" ]
+}
+
 # reloads N: wait for the Nth "reloaded" line, then the old workers.
 reloads() {
-	poll 10 test "$(grep -c reloaded "$errf")" -ge "$1" &&
-	    poll 10 nkids_is "$master" 2
+	poll 10 nreloads_ge "$1" && poll 10 nkids_is "$master" 2
 }
 
 port=$(free_port)
