@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "log.h"
+#include "stats.h"
 #include "pidfile.h"
 #include "probe.h"
 #include "procfs.h"
@@ -165,6 +167,33 @@ print_json_master(const struct master *m, pid_t skip)
 	fx_printf("]}");
 }
 
+/*
+ * The counters of the live master pid (0: none): the main ones as text,
+ * all of them in JSON (a "counters" member, null when unreadable).
+ */
+static void
+print_counters(pid_t pid, int json)
+{
+	struct fx_ctr_sum s;
+	char buf[4096];
+
+	if (pid <= 0 || fx_ctr_attach(pid) == -1) {
+		if (json)
+			fx_printf(",\"counters\":null");
+		return;
+	}
+	fx_ctr_read(&s);
+	if (json) {
+		fx_stats_format(buf, sizeof(buf), &s, 1);
+		fx_printf(",\"counters\":%s", buf);
+	} else
+		fx_printf("  requests: %llu, connections: %lld open, %llu "
+		    "accepted, upgrades: %llu\n",
+		    (unsigned long long)s.requests, s.active,
+		    (unsigned long long)s.accepts,
+		    (unsigned long long)s.upgrades);
+}
+
 int
 status_main(int argc, char **argv)
 {
@@ -301,6 +330,9 @@ status_main(int argc, char **argv)
 			fx_printf("}");
 		} else
 			fx_printf("null");
+		if (ENABLE_FEATURE_COUNTERS)
+			print_counters(alive == 1 ? pid : oalive == 1 ? opid :
+			    0, 1);
 		if (url != NULL) {
 			fx_printf(",\"probe\":{\"url\":");
 			json_str(url);
@@ -325,6 +357,8 @@ status_main(int argc, char **argv)
 		    "back)\n", up.phase, (long)up.driver);
 	if (alive == 1)
 		print_text("master", &cur, 0);
+	if (ENABLE_FEATURE_COUNTERS)
+		print_counters(alive == 1 ? pid : oalive == 1 ? opid : 0, 0);
 	if (oalive == 1) {
 		fx_printf("upgrade in progress: %s\n", alive != 1 ?
 		    "new master starting" : old_workers ?

@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "config.h"
 #include "conf.h"
+#include "stats.h"
 #include "util.h"
 
 #define MAX_MS		(24LL * 3600 * 1000)	/* a day */
@@ -66,6 +67,8 @@ static const struct kw {
 	{ "listen",		T_LISTEN, 0, 0, 0 },
 	{ "max_conns",		T_INT,	offsetof(struct fx_conf, max_conns),
 	    1, 1 << 20 },
+	IF_FEATURE_COUNTERS({ "metrics_path", T_STR,
+	    offsetof(struct fx_conf, metrics_path), 0, 0 },)
 	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
 	    0, 0 },
 	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
@@ -77,6 +80,10 @@ static const struct kw {
 	    0, MAX_MS },
 	{ "shutdown_timeout",	T_MS,	offsetof(struct fx_conf, shutdown_ms),
 	    0, MAX_MS },
+	IF_FEATURE_COUNTERS({ "status_allow", T_STR,
+	    offsetof(struct fx_conf, status_allow), 0, 0 },)
+	IF_FEATURE_COUNTERS({ "status_path", T_STR,
+	    offsetof(struct fx_conf, status_path), 0, 0 },)
 	{ "symlinks",		T_BOOL,	offsetof(struct fx_conf, symlinks),
 	    0, 1 },
 	{ "user",		T_STR,	offsetof(struct fx_conf, user), 0, 0 },
@@ -165,6 +172,9 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 			*why = "needs a value";
 			return -1;
 		}
+		if (ENABLE_FEATURE_COUNTERS && fx_stats_conf(c, key, val,
+		    why) == -1)
+			return -1;
 		if ((str = conf_strdup(c, val)) == NULL) {
 			*why = "out of memory";
 			return -1;

@@ -8,6 +8,15 @@
 
 #include "listen.h"
 
+#define FX_ALLOW_MAX	16
+
+/* An address block of status_allow. */
+struct fx_cidr {
+	unsigned char	 family;	/* 4 or 6 */
+	unsigned char	 bits;
+	unsigned char	 addr[16];
+};
+
 struct fx_conf {
 	struct fx_listen listen[FX_LISTEN_MAX];
 	int		 nlisten;
@@ -32,6 +41,12 @@ struct fx_conf {
 	const char	*user;		/* workers run as this user */
 	int		 refuse_root;	/* never serve as root */
 	long		 uid, gid;	/* user resolved, -1: stay as we are */
+	const char	*status_path;	/* stub_status page; NULL: none */
+	const char	*metrics_path;	/* Prometheus page; NULL: none */
+	const char	*status_allow;	/* as set, parsed into allow */
+	size_t		 status_len, metrics_len;	/* of the paths */
+	struct fx_cidr	 allow[FX_ALLOW_MAX];
+	int		 nallow;	/* 0: loopback only */
 	struct conf_str	*strs;		/* owned strings */
 };
 

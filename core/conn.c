@@ -24,12 +24,14 @@
 
 #include "alog.h"
 #include "conn.h"
+#include "counters.h"
 #include "psock.h"
 #include "ev.h"
 #include "body.h"
 #include "http.h"
 #include "log.h"
 #include "resp.h"
+#include "stats.h"
 
 #define BUF_SIZE	(FX_HTTP_MAX_HEAD + 2048)
 #define BUSY_POOL_MAX	64		/* fx_busy kept for reuse */
@@ -76,6 +78,7 @@ struct fx_conn {
 	unsigned char		 head;		/* H_*: where the head stands */
 	unsigned char		 nodelay;	/* TCP_NODELAY is set */
 	unsigned char		 family;
+	unsigned char		 gauge;		/* FX_CTR_*: counted there */
 	unsigned char		 addr[16];
 };
 
@@ -101,6 +104,27 @@ static int fd_high = -1;		/* a connection fd past this: reuse */
 static long turn_left;			/* bytes c may still move this turn */
 
 static int conn_run(struct fx_conn *);
+
+/* The stub_status gauge of each state: a lingering close is waiting. */
+static const unsigned char gauge_of[] = { FX_CTR_WAITING, FX_CTR_READING,
+    FX_CTR_WRITING, FX_CTR_WRITING, FX_CTR_WAITING };
+
+/*
+ * A connection that waits for an event is counted in the gauge of its
+ * state; a request answered in one go leaves it waiting and costs no
+ * update.
+ */
+static void
+conn_park(struct fx_conn *c)
+{
+	int g = gauge_of[c->state];
+
+	if (g != c->gauge) {
+		fx_ctr_move(c->gauge, g);
+		c->gauge = (unsigned char)g;
+	}
+}
+
 static int conn_next(struct fx_conn *);
 
 static struct fx_busy *
@@ -243,6 +267,8 @@ conn_unlink(struct fx_conn *c)
 	idle_leave(c);
 	if (c->b != NULL)
 		busy_put(c->b);
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_me->gauge[c->gauge]--;
 	close(c->ev.fd);	/* also takes it out of epoll */
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
@@ -324,6 +350,8 @@ conn_send(struct fx_conn *c)
 		    sizeof(on));
 		c->nodelay = 1;
 	}
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_response(c->b->resp.status);
 	c->b->hdr_sent = 0;
 	c->b->body_sent = 0;
 	c->state = C_SEND;
@@ -350,9 +378,13 @@ static void
 conn_answer(struct fx_conn *c)
 {
 	struct fx_busy *b = c->b;
+	int keep = b->req.keep_alive && !draining &&
+	    !(c->body && b->req.expect_continue);
 
-	fx_resp_build(&b->resp, &b->req, b->req.keep_alive && !draining &&
-	    !(c->body && b->req.expect_continue));
+	if (!ENABLE_FEATURE_COUNTERS || !fx_stats_page(conf, &b->req.path) ||
+	    !fx_stats_answer(conf, &b->resp, &b->req, keep, c->family,
+	    c->addr, c->gauge))
+		fx_resp_build(&b->resp, &b->req, keep);
 	conn_send(c);
 }
 
@@ -443,6 +475,8 @@ conn_write(struct fx_conn *c)
 		}
 		fx_timer_arm(&q_send, &c->timer);
 		turn_left -= n;
+		if (ENABLE_FEATURE_COUNTERS)
+			fx_ctr_me->bytes += (uint64_t)n;
 		if (b->hdr_sent < r->hdr_len) {
 			size_t h = r->hdr_len - b->hdr_sent;
 
@@ -692,7 +726,8 @@ conn_ev(struct fx_ev *ev, uint32_t events)
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wready = 1;
 	turn_left = TURN_BYTES;
-	(void)conn_run(c);
+	if (conn_run(c) && ENABLE_FEATURE_COUNTERS)
+		conn_park(c);
 }
 
 static void
@@ -705,6 +740,8 @@ conn_timeout(struct fx_timer *t)
 	if (c->state == C_HEAD && c->head == H_STARTED &&
 	    c->b->len > c->b->pos) {
 		fx_resp_error(&c->b->resp, 408, 1, 0);
+		if (ENABLE_FEATURE_COUNTERS)
+			fx_ctr_response(408);
 		(void)send(c->ev.fd, c->b->resp.hdr, c->b->resp.hdr_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
 		(void)send(c->ev.fd, c->b->resp.mem, c->b->resp.mem_len,
@@ -781,10 +818,16 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		 */
 		if (fd_high != -1 && fd >= fd_high)
 			(void)conn_reuse();
+		if (ENABLE_FEATURE_COUNTERS)
+			fx_ctr_me->accepts++;
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			fx_log_warnx("out of memory");
 			return;
+		}
+		if (ENABLE_FEATURE_COUNTERS) {
+			fx_ctr_me->handled++;
+			fx_ctr_me->gauge[FX_CTR_WAITING]++;
 		}
 		c->ev.fn = conn_ev;
 		c->ev.fd = fd;
@@ -813,8 +856,12 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		c->rready = 1;
 		c->wready = 1;
 		turn_left = TURN_BYTES;
-		if (conn_run(c) && fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT |
-		    EPOLLRDHUP | EPOLLET) == -1) {
+		if (!conn_run(c))
+			continue;
+		if (ENABLE_FEATURE_COUNTERS)
+			conn_park(c);
+		if (fx_ev_add(&c->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP |
+		    EPOLLET) == -1) {
 			fx_log_warn("epoll_ctl");
 			conn_close(c);
 		}

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "counters.h"
 #include "fmt.h"
 #include "listen.h"
 #include "log.h"
@@ -346,7 +348,8 @@ fx_listen_close_others(const struct fx_listen *l, int nl)
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nl && l[j].fd != fds[i]; j++)
 			;
-		if (j == nl) {
+		if (j == nl && !(ENABLE_FEATURE_COUNTERS &&
+		    fds[i] == fx_ctr_fd)) {
 			fx_log_info("inherited fd %d: not a listener, closed",
 			    fds[i]);
 			close(fds[i]);

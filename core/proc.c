@@ -24,6 +24,7 @@
 #include "fmt.h"
 #include "alog.h"
 #include "config.h"
+#include "counters.h"
 #include "file.h"
 #include "log.h"
 #include "notify.h"
@@ -271,6 +272,8 @@ spawn(struct wk *w)
 {
 	pid_t master = getpid(), pid;
 
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_spawn((int)(w - wks));
 	pid = fork();
 	if (pid == -1) {
 		fx_log_warn("fork");
@@ -278,6 +281,8 @@ spawn(struct wk *w)
 		return -1;
 	}
 	if (pid > 0) {
+		if (ENABLE_FEATURE_COUNTERS)
+			fx_ctr_spawned(pid);
 		w->pid = pid;
 		w->started = fx_now_ms();
 		w->respawn_at = 0;
@@ -411,6 +416,8 @@ reap_worker(struct wk *w, int status, int respawn)
 	pid_t pid = w->pid;
 
 	w->pid = 0;
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_reaped(pid, (int)(w - wks), !w->retiring && respawn);
 	if (w->retiring || !respawn) {
 		w->retiring = 0;
 		return;
@@ -537,6 +544,8 @@ reload(int upgrading)
 		fx_log_warnx("reload: new workers slow to start");
 	signal_workers(WK_RETIRING, SIGQUIT);
 	fx_log_info("reloaded: %d workers", nwk);
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_event(FX_CTR_RELOAD);
 	return 0;
 }
 
@@ -687,6 +696,8 @@ on_quit(void)
 		handed_back = 1;
 		return;
 	}
+	if (ENABLE_FEATURE_COUNTERS && new_master != 0 && !stopping)
+		fx_ctr_event(FX_CTR_UPGRADE);
 	begin_stop(STOP_DRAIN);
 }
 
@@ -800,6 +811,8 @@ new_master_exited(pid_t pid, int status)
 		begin_stop(STOP_DRAIN);
 		return;
 	}
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_event(FX_CTR_ROLLBACK);
 	if (noaccept)
 		unpark();
 	ready();
@@ -907,6 +920,8 @@ start(const struct fx_master_opts *opts)
 		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);
 	generation = fx_upgrade_generation();
 	fx_listen_inherit(cur->listen, cur->nlisten);
+	if (ENABLE_FEATURE_COUNTERS)
+		fx_ctr_init(generation);
 	fx_listen_close_others(cur->listen, cur->nlisten);
 	other = fx_pidfile_read(cur->pidfile);
 	if (other > 0 && other != getpid() &&

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "config.h"
+#include "counters.h"
 #include "log.h"
 #include "pidfile.h"
 #include "upgrade.h"
@@ -56,7 +58,7 @@ skip_var(const char *e)
 {
 	static const char *const vars[] = { "NGINX=", "FENIX_GENERATION=",
 	    "FENIX_OLD_MASTER=", "LISTEN_FDS=", "LISTEN_PID=",
-	    "LISTEN_FDNAMES=" };
+	    "LISTEN_FDNAMES=", IF_FEATURE_COUNTERS("FENIX_COUNTERS=") };
 	size_t i;
 
 	for (i = 0; i < FX_NELEM(vars); i++)
@@ -86,7 +88,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
     int generation, const char *pidfile)
 {
 	char oldbin[4096 + 8], nginx[16 + FX_LISTEN_MAX * 8], gen[40];
-	char parent[40];
+	char parent[40], ctr[40];
 	char **env;
 	size_t n, i, k = 0, len;
 	sigset_t none;
@@ -104,7 +106,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	    (long)getpid());
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	if ((env = calloc(n + 4, sizeof(*env))) == NULL) {
+	if ((env = calloc(n + 5, sizeof(*env))) == NULL) {
 		fx_log_warnx("upgrade: out of memory");
 		return -1;
 	}
@@ -114,6 +116,8 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 	env[k++] = nginx;
 	env[k++] = gen;
 	env[k++] = parent;
+	if (ENABLE_FEATURE_COUNTERS && fx_ctr_env(ctr, sizeof(ctr)) == 0)
+		env[k++] = ctr;
 	env[k] = NULL;
 	if (pidfile != NULL) {
 		if (fx_pidfile_oldbin(pidfile, oldbin, sizeof(oldbin)) == -1 ||
@@ -135,6 +139,8 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 		for (j = 0; j < c->nlisten; j++)
 			if (c->listen[j].fd != -1)
 				(void)fcntl(c->listen[j].fd, F_SETFD, 0);
+		if (ENABLE_FEATURE_COUNTERS && fx_ctr_fd != -1)
+			(void)fcntl(fx_ctr_fd, F_SETFD, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
