@@ -32,6 +32,10 @@ struct fx_conf {
 	const char	*user;		/* workers run as this user */
 	int		 refuse_root;	/* never serve as root */
 	long		 uid, gid;	/* user resolved, -1: stay as we are */
+	const char	*cgi_prefix;	/* CGI: URL prefix, NULL: off */
+	const char	*cgi_dir;	/* CGI: the scripts' directory */
+	long long	 cgi_ms;	/* CGI: script silent this long: kill */
+	int		 cgi_max;	/* CGI: scripts at once per worker */
 	struct conf_str	*strs;		/* owned strings */
 };
 

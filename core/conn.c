@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "alog.h"
+#include "cgi.h"
+#include "config.h"
 #include "conn.h"
 #include "psock.h"
 #include "ev.h"
@@ -587,6 +589,17 @@ conn_run(struct fx_conn *c)
 			 * the rest once the answer is out (C_BODY), so that
 			 * it never needs room in the buffer.
 			 */
+			if (ENABLE_FEATURE_CGI && conf->cgi_dir != NULL &&
+			    (r = fx_cgi_start(c->ev.fd, &b->req, b->buf +
+			    b->pos, b->len - b->pos)) != -1) {
+				if (r > 0) {
+					conn_error(c, r);
+					break;
+				}
+				c->ev.fd = -1;	/* cgi.c's now */
+				conn_close(c);
+				return 0;
+			}
 			b->next_req = b->pos + b->req.head_len;
 			start = b->next_req;
 			rc = fx_body_parse(&b->req, b->buf + start,
