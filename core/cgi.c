@@ -129,12 +129,17 @@ abandon(struct cgi *g)
 	close_sock(g);
 }
 
-/* Answer status (502, 504) instead of the script, which is killed. */
+/*
+ * Answer status instead of the script, which is killed: 502 for a head
+ * that is no CGI head or never came, 504 for a timeout.
+ */
 static void
 fail(struct cgi *g, int status)
 {
 	struct fx_resp r;
 
+	fx_log_warnx("%s: %s", g->name, status == 502 ? "no valid CGI head" :
+	    "timed out");
 	kill_script(g);
 	close_fd(g, IN);
 	close_fd(g, OUT);
@@ -313,13 +318,9 @@ run(struct cgi *g)
 				more = 1;
 				if ((r = parse_head(g)) == 1)
 					g->state = G_SEND;
-				else if (r == -1) {
-					fx_log_warnx("%s: bad CGI head",
-					    g->name);
+				else if (r == -1)
 					fail(g, 502);
-				}
 			} else if (n == 0 || errno != EAGAIN) {
-				fx_log_warnx("%s: no CGI head", g->name);
 				fail(g, 502);
 				more = 1;
 			}
@@ -417,10 +418,9 @@ cgi_timeout(struct fx_timer *t)
 	struct cgi *g = (struct cgi *)((char *)t -
 	    offsetof(struct cgi, timer));
 
-	if (g->state == G_HEAD) {
-		fx_log_warnx("%s: timed out", g->name);
+	if (g->state == G_HEAD)
 		fail(g, 504);
-	} else {
+	else {
 		kill_script(g);
 		if (g->state != G_DONE)
 			close_sock(g);
@@ -474,7 +474,10 @@ fx_cgi_init(const struct fx_conf *cf)
  * and Content-Length (they have their own), Proxy (httpoxy: HTTP_PROXY
  * would set the script's proxy) and names with '_' (they would pass for
  * a '-').  No value has a newline: the parser and fx_path_decode refuse
- * control bytes.
+ * control bytes.  n must hold it all: every part comes from the head,
+ * the path or PATH, and the caller's 4 * head + 2 * FX_PATH_MAX + 1 KiB
+ * + PATH is more than twice what they can take (fx_snprintf returns what
+ * it would have written, so a short buffer would be overrun).
  */
 static void
 env_build(struct cgi *g, char *buf, size_t n, char **envp,

@@ -173,7 +173,7 @@ conf_cgi(struct fx_conf *c, const char *val, const char **why)
 	dir += strspn(dir, " \t");
 	if (*s != '/' || *dir == '\0' || dir[strcspn(dir, " \t")] != '\0') {
 		*why = "needs a URL prefix and a directory "
-		    "(\"/cgi-bin /www/cgi\")";
+		    "(\"/cgi-bin /srv/cgi\")";
 		return -1;
 	}
 	c->cgi_prefix = s;
