@@ -7,7 +7,7 @@
 # test writes; three servers with one worker each on free ports.
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 43
 optional FEATURE_CGI
 
 W=$T_DIR/www C=$T_DIR/cgi O=$T_DIR/outside
@@ -34,7 +34,8 @@ script big.sh 'printf "Content-Type: text/plain\n\n"
 i=0; while [ $i -lt 2000 ]; do
 echo "line $i of a long answer, written in pieces to a slow pipe"; i=$((i+1))
 done'
-script hang.sh "echo \$\$ >$T_DIR/hang.pid; exec sleep 60"
+script hang.sh 'echo "pid $$" >&2; exec sleep 60'
+script id.sh 'printf "Content-Type: text/plain\n\n"; id -u'
 # slow.sh waits for $T_DIR/go: its start is marked in $T_DIR/started.PID.
 script slow.sh "touch $T_DIR/started.\$\$
 while [ ! -e $T_DIR/go ]; do sleep 0.05; done
@@ -169,8 +170,14 @@ t_ok "the 503 and 502 are in no way fatal: the worker is the same" \
 t_mended
 
 # cgi_timeout: a silent script gets a 504 and its process group dies.
+# As root, this server's workers (and so its scripts) run as nobody.
+uopt=
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	uopt="-u nobody"
+	chmod 755 "$T_DIR"
+fi
 port=$(free_port)
-start_cmd short "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+start_cmd short "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 $uopt \
     -o "cgi=/cgi-bin/ $C" -o cgi_timeout=1 \
     -e "$T_DIR/short.err" -p "$T_DIR/short.pid" ||
     t_broken "the second server did not start"
@@ -180,8 +187,18 @@ if [ -z "$T_BROKEN" ] && ! poll 5 answers "$port" /page.txt; then
 fi
 t_case "a script silent past cgi_timeout: 504" \
     'hget "%{http_code}" /cgi-bin/hang.sh --max-time 10' "504"
+hangpid() {
+	sed -n 's/.*cgi hang.sh: pid \([0-9][0-9]*\)$/\1/p' "$T_DIR/short.err"
+}
 t_ok "its process is killed" \
-    'poll 5 gone "$(cat "$T_DIR/hang.pid")"'
+    'poll 5 grep_file "hang.sh: pid" "$T_DIR/short.err" &&
+    poll 5 gone "$(hangpid)"'
+if [ -n "$uopt" ]; then
+	t_case "a script has the worker's privileges (user nobody)" \
+	    'bget /cgi-bin/id.sh' "$(id -u nobody)"
+else
+	t_skip "a script has the worker's privileges" "not root"
+fi
 [ -z "$T_BROKEN" ] && kill -TERM "$master" && poll 10 gone "$master"
 t_mended
 
