@@ -98,6 +98,7 @@ static struct fx_timerq q_accept, q_flush, q_reap;
 static struct fx_timer t_accept, t_flush, t_reap;
 static struct fx_conn *dead;		/* reused, to free after the batch */
 static int fd_high = -1;		/* a connection fd past this: reuse */
+static unsigned char cgi_on;		/* conf has a cgi prefix */
 
 static int conn_run(struct fx_conn *);
 static int conn_next(struct fx_conn *);
@@ -589,7 +590,7 @@ conn_run(struct fx_conn *c)
 			 * the rest once the answer is out (C_BODY), so that
 			 * it never needs room in the buffer.
 			 */
-			if (ENABLE_FEATURE_CGI && conf->cgi_dir != NULL &&
+			if (ENABLE_FEATURE_CGI && cgi_on &&
 			    (r = fx_cgi_start(c->ev.fd, &b->req, b->buf +
 			    b->pos, b->len - b->pos)) != -1) {
 				if (r > 0) {
@@ -819,6 +820,7 @@ fx_conn_init(const struct fx_conf *cf)
 	int i;
 
 	conf = cf;
+	cgi_on = ENABLE_FEATURE_CGI && cf->cgi_dir != NULL;
 	fd_high = -1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * FD_SPARE &&
