@@ -55,21 +55,22 @@ struct gev {
 };
 
 struct cgi {
+	/* The fields used most first: short offsets, shorter code. */
+	pid_t		 pid;		/* 0 once reaped */
+	short		 status;
+	unsigned char	 state;		/* G_* */
+	unsigned char	 dead;		/* freed after the batch of events */
+	unsigned	 ilen;		/* body bytes for stdin at ip */
+	unsigned	 olen, opos;	/* script output in obuf */
+	unsigned	 hlen, hpos;	/* answer head in hbuf */
+	const char	*ip;
+	long long	 body_left;	/* request body still in the socket */
+	long long	 sent;		/* body bytes to the client */
 	struct gev	 ev[NFD];	/* client, stdin, stdout, stderr, pid */
 	struct fx_timer	 timer;		/* cgi_timeout, then the linger */
 	struct fx_timer	 later;		/* run again, or free, after a batch */
 	struct cgi	*prev, *next;
 	struct fx_http_req req;		/* parsed again from head */
-	pid_t		 pid;		/* 0 once reaped */
-	int		 state;		/* G_* */
-	int		 status;
-	int		 dead;		/* freed after the batch of events */
-	long long	 body_left;	/* request body still in the socket */
-	long long	 sent;		/* body bytes to the client */
-	const char	*ip;		/* body bytes for stdin, ilen of them */
-	size_t		 ilen;
-	size_t		 olen, opos;	/* script output in obuf */
-	size_t		 hlen, hpos;	/* answer head in hbuf */
 	struct sockaddr_storage peer;
 	char		 name[64];	/* "cgi SCRIPT", for the error log */
 	char		 ibuf[IN_MAX];
