@@ -34,9 +34,13 @@ fx_conf_defaults(struct fx_conf *c)
 	c->grace_ms = 1000;
 	c->body_max = 1024 * 1024;	/* client_max_body_size */
 	c->gzip_static = 1;
+	if (ENABLE_FEATURE_CGI) {
+		c->cgi_ms = 60000;
+		c->cgi_max = 16;
+	}
 }
 
-enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE };
+enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI };
 
 static const struct kw {
 	const char	*name;
@@ -50,6 +54,13 @@ static const struct kw {
 	    1, 1 << 30 },
 	{ "body_max",		T_SIZE,	offsetof(struct fx_conf, body_max),
 	    0, 1LL << 40 },
+IF_FEATURE_CGI(
+	{ "cgi",		T_CGI,	0, 0, 0 },
+	{ "cgi_max",		T_INT,	offsetof(struct fx_conf, cgi_max),
+	    1, 1 << 16 },
+	{ "cgi_timeout",	T_MS,	offsetof(struct fx_conf, cgi_ms),
+	    1, MAX_MS },
+)
 	{ "dirlist",		T_BOOL,	offsetof(struct fx_conf, dirlist),
 	    0, 1 },
 	{ "dotfiles",		T_BOOL,	offsetof(struct fx_conf, dotfiles),
@@ -153,6 +164,30 @@ parse_size(const char *s, long long max, long long *out)
 	return 0;
 }
 
+/* "cgi PREFIX DIR": PREFIX a URL path, DIR the scripts' directory. */
+static int
+conf_cgi(struct fx_conf *c, const char *val, const char **why)
+{
+	char *s, *dir;
+
+	if ((s = conf_strdup(c, val)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	dir = s + strcspn(s, " \t");
+	if (*dir != '\0')
+		*dir++ = '\0';
+	dir += strspn(dir, " \t");
+	if (*s != '/' || *dir == '\0' || dir[strcspn(dir, " \t")] != '\0') {
+		*why = "needs a URL prefix and a directory "
+		    "(\"/cgi-bin /srv/cgi\")";
+		return -1;
+	}
+	c->cgi_prefix = s;
+	c->cgi_dir = dir;
+	return 0;
+}
+
 int
 fx_conf_set(struct fx_conf *c, const char *key, const char *val,
     const char **why)
@@ -166,6 +201,8 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 		*why = "unknown setting";
 		return -1;
 	}
+	if (ENABLE_FEATURE_CGI && k->type == T_CGI)
+		return conf_cgi(c, val, why);
 	switch (k->type) {
 	case T_STR:
 		if (*val == '\0') {
@@ -293,7 +330,8 @@ conf_line(struct fx_conf *c, char *line, const char **why)
 		}
 		*--end = '\0';
 		val++;
-	} else if (strpbrk(val, " \t") != NULL) {
+	} else if (strpbrk(val, " \t") != NULL &&
+	    (!ENABLE_FEATURE_CGI || strcmp(key, "cgi") != 0)) {
 		*why = "one value per line (quote it if it has spaces)";
 		return -1;
 	}

@@ -47,6 +47,10 @@ struct fx_conf {
 	size_t		 status_len, metrics_len;	/* of the paths */
 	struct fx_cidr	 allow[FX_ALLOW_MAX];
 	int		 nallow;	/* 0: loopback only */
+	const char	*cgi_prefix;	/* CGI: URL prefix, NULL: off */
+	const char	*cgi_dir;	/* CGI: the scripts' directory */
+	long long	 cgi_ms;	/* CGI: script silent this long: kill */
+	int		 cgi_max;	/* CGI: scripts at once per worker */
 	struct conf_str	*strs;		/* owned strings */
 };
 

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "alog.h"
+#include "cgi.h"
+#include "config.h"
 #include "conn.h"
 #include "counters.h"
 #include "psock.h"
@@ -102,6 +104,7 @@ static struct fx_timer t_accept, t_flush, t_reap;
 static struct fx_conn *dead;		/* reused, to free after the batch */
 static int fd_high = -1;		/* a connection fd past this: reuse */
 static long turn_left;			/* bytes c may still move this turn */
+static unsigned char cgi_on;		/* conf has a cgi prefix */
 
 static int conn_run(struct fx_conn *);
 
@@ -635,6 +638,17 @@ conn_run(struct fx_conn *c)
 			 * the rest once the answer is out (C_BODY), so that
 			 * it never needs room in the buffer.
 			 */
+			if (ENABLE_FEATURE_CGI && cgi_on &&
+			    (r = fx_cgi_start(c->ev.fd, &b->req, b->buf +
+			    b->pos, b->len - b->pos)) != -1) {
+				if (r > 0) {
+					conn_error(c, r);
+					break;
+				}
+				c->ev.fd = -1;	/* cgi.c's now */
+				conn_close(c);
+				return 0;
+			}
 			b->next_req = b->pos + b->req.head_len;
 			start = b->next_req;
 			rc = fx_body_parse(&b->req, b->buf + start,
@@ -875,6 +889,7 @@ fx_conn_init(const struct fx_conf *cf)
 	int i;
 
 	conf = cf;
+	cgi_on = ENABLE_FEATURE_CGI && cf->cgi_dir != NULL;
 	fd_high = -1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 2 * FD_SPARE &&

@@ -372,16 +372,16 @@ open_status(int err)
 	}
 }
 
-/* The old-kernel path: open, then make sure the file is inside the root. */
+/* The old-kernel path: open, then make sure the file is inside dir. */
 static int
-open_checked(const char *rel, int flags)
+open_checked(int dirfd, const char *dir_real, const char *rel, int flags)
 {
 	char link[64], real[PATH_MAX];
-	size_t rn = strlen(root_real);
+	size_t rn = strlen(dir_real);
 	ssize_t n;
 	int fd;
 
-	fd = openat(fx_file_conf.root_fd, rel, flags);
+	fd = openat(dirfd, rel, flags);
 	if (fd == -1 || fx_file_conf.symlinks)
 		return fd;
 	fx_snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -391,9 +391,9 @@ open_checked(const char *rel, int flags)
 		return -1;
 	}
 	real[n] = '\0';
-	if (strncmp(real, root_real, rn) != 0 ||
+	if (strncmp(real, dir_real, rn) != 0 ||
 	    (real[rn] != '/' && real[rn] != '\0' &&
-	    !(rn == 1 && root_real[0] == '/'))) {
+	    !(rn == 1 && dir_real[0] == '/'))) {
 		close(fd);
 		errno = EXDEV;
 		return -1;
@@ -401,29 +401,28 @@ open_checked(const char *rel, int flags)
 	return fd;
 }
 
-static int
-open_beneath(const char *rel)
+int
+fx_file_open_beneath(int dirfd, const char *dir_real, const char *rel)
 {
 	struct open_how_k how;
 	int fd, flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 
 	if (fx_file_conf.symlinks || !have_openat2)
-		return open_checked(rel, flags);
+		return open_checked(dirfd, dir_real, rel, flags);
 	memset(&how, 0, sizeof(how));
 	how.flags = (uint64_t)flags;
 	how.resolve = RESOLVE_BENEATH_K | RESOLVE_NO_MAGICLINKS_K;
-	fd = (int)syscall(SYS_openat2, fx_file_conf.root_fd, rel, &how,
-	    sizeof(how));
+	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 	if (fd == -1 && errno == ENOSYS) {
 		have_openat2 = 0;
-		return open_checked(rel, flags);
+		return open_checked(dirfd, dir_real, rel, flags);
 	}
 	/*
 	 * RESOLVE_BENEATH refuses every absolute symlink, even one that
 	 * points inside the root: judge those by where they end up.
 	 */
 	if (fd == -1 && errno == EXDEV)
-		return open_checked(rel, flags);
+		return open_checked(dirfd, dir_real, rel, flags);
 	return fd;
 }
 
@@ -462,7 +461,8 @@ file_open(const char *path, int *status)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open_beneath(rel)) == -1) {
+	if ((fd = fx_file_open_beneath(fx_file_conf.root_fd, root_real,
+	    rel)) == -1) {
 		*status = open_status(errno);
 		return NULL;
 	}
@@ -619,7 +619,8 @@ fx_file_dirlist(const char *path, size_t *len)
 	size_t i, n = 0, cap = 0, bcap = 0;
 	int fd, bad = 0;
 
-	fd = open_beneath(path[1] != '\0' ? path + 1 : ".");
+	fd = fx_file_open_beneath(fx_file_conf.root_fd, root_real,
+	    path[1] != '\0' ? path + 1 : ".");
 	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);

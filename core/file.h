@@ -74,6 +74,14 @@ int	fx_path_is_hidden(const char *path);
 int	fx_file_get(const char *path, struct fx_file **out);
 void	fx_file_put(struct fx_file *f);
 
+/*
+ * Open rel (relative, no leading '/') beneath the directory dirfd whose
+ * real path is dir_real, read-only and non-blocking, by the rules of the
+ * root: no "..", no symlink out of it unless symlinks is on.  Returns
+ * the fd, or -1 with errno (EXDEV: it leads out).
+ */
+int	fx_file_open_beneath(int dirfd, const char *dir_real, const char *rel);
+
 /* Format t as an IMF-fixdate (29 bytes and a NUL) into buf. */
 void	fx_http_date(time_t t, char *buf);
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "alog.h"
+#include "cgi.h"
+#include "config.h"
 #include "conn.h"
 #include "ev.h"
 #include "file.h"
@@ -66,6 +68,8 @@ fx_worker_run(const struct fx_conf *conf, int ready_fd)
 		return FX_EXIT_SYS;
 	}
 	fx_conn_init(conf);
+	if (ENABLE_FEATURE_CGI)
+		(void)fx_cgi_init(conf);
 	if (ready_fd != -1)
 		(void)!write(ready_fd, "", 1);
 	/* From here on, errors are logged and the loop goes on. */
@@ -91,13 +95,16 @@ fx_worker_run(const struct fx_conf *conf, int ready_fd)
 			fx_conn_drain();
 			deadline = fx_ev_now + conf->shutdown_ms;
 		}
-		if (quit && (fx_conn_count() == 0 || fx_ev_now >= deadline))
+		if (quit && ((fx_conn_count() == 0 && (!ENABLE_FEATURE_CGI ||
+		    fx_cgi_count() == 0)) || fx_ev_now >= deadline))
 			break;
 	}
 	if (fx_conn_count() > 0 && !stop)
 		fx_log_warnx("shutdown timeout: closing %d connections",
 		    fx_conn_count());
 	fx_conn_close_all();
+	if (ENABLE_FEATURE_CGI)
+		fx_cgi_close_all();
 	fx_alog_flush();
 	return FX_EXIT_OK;
 }
