@@ -47,7 +47,8 @@ static const char usage[] =
     "                  max_conns=N body_max=1m dirlist=on|off\n"
     "                  dotfiles=on|off symlinks=on|off gzip_static=on|off\n"
     "                  refuse_root=on|off\n"
-    "Command-line settings override the config file's.\n"
+    "Command-line settings override FENIX_<NAME> environment variables\n"
+    "(FENIX_ROOT=/srv), which override the config file's.\n"
     "\n"
     "Signals: TERM/INT stop, QUIT drain and stop, HUP reload, USR1 reopen\n"
     "logs, USR2 upgrade to the binary on disk, WINCH stop the workers.\n"
@@ -68,6 +69,29 @@ add(const char *name, const char *val)
 	if (over == NULL)
 		fx_fatal(FX_EXIT_SYS, "realloc");
 	over[nover++] = s;
+}
+
+/* -t: the settings taken from the environment, and which -o overrides. */
+static void
+show_env(void)
+{
+	char name[48];
+	const char *val, *kw;
+	size_t i, n;
+	int j;
+
+	for (i = 0; fx_conf_env_name(i, name) != NULL; i++) {
+		if ((val = getenv(name)) == NULL)
+			continue;
+		kw = fx_conf_keyword(i);
+		n = strlen(kw);
+		for (j = 0; j < nover; j++)
+			if (strncmp(over[j], kw, n) == 0 && over[j][n] == '=')
+				break;
+		fx_eprintf("fenix server: %s from the environment: %s%s\n",
+		    name, val, j < nover ? " (overridden by the command "
+		    "line)" : "");
+	}
 }
 
 int
@@ -134,6 +158,8 @@ server_main(int argc, char **argv)
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
 		fx_eprintf("fenix server: backlog %d (net.core.somaxconn "
 		    "%d)\n", c.backlog, fx_listen_somaxconn());
+		if (ENABLE_FEATURE_ENV)
+			show_env();
 		fx_conf_free(&c);
 		return FX_EXIT_OK;
 	}

@@ -68,6 +68,8 @@ static const struct kw {
 	    1, 1 << 20 },
 	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
 	    0, 0 },
+	{ "precompressed",	T_BOOL,	offsetof(struct fx_conf, precompressed),
+	    0, 1 },
 	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
 	    0, 1 },
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
@@ -337,6 +339,69 @@ fx_conf_file(struct fx_conf *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+const char *
+fx_conf_env_name(size_t i, char *buf)
+{
+	const char *s;
+	char *d = buf + 6;
+
+	if (i >= FX_NELEM(kws))
+		return NULL;
+	memcpy(buf, "FENIX_", 6);
+	for (s = kws[i].name; *s != '\0'; s++)
+		*d++ = *s >= 'a' && *s <= 'z' ? *s - 32 : *s;
+	*d = '\0';
+	return buf;
+}
+
+/*
+ * FENIX_<NAME> for every keyword.  FENIX_LISTEN replaces the file's
+ * addresses and may hold several, separated by spaces or commas.
+ */
+static int
+conf_env(struct fx_conf *c, char *err, size_t errlen)
+{
+	char name[48], one[128];
+	const char *val = NULL, *why = NULL, *p;
+	size_t i, n;
+
+	for (i = 0; fx_conf_env_name(i, name) != NULL; i++) {
+		if ((val = getenv(name)) == NULL)
+			continue;
+		if (kws[i].type != T_LISTEN) {
+			if (fx_conf_set(c, kws[i].name, val, &why) == -1)
+				break;
+			continue;
+		}
+		c->nlisten = 0;
+		for (p = val; *p != '\0'; p += n) {
+			for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != ',';
+			    n++)
+				;
+			if (n == 0) {
+				n = 1;
+				continue;
+			}
+			why = "address too long";
+			if (n >= sizeof(one))
+				break;
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (fx_conf_set(c, "listen", one, &why) == -1)
+				break;
+			why = NULL;
+		}
+		if (why == NULL && c->nlisten == 0)
+			why = "needs an address";
+		if (why != NULL)
+			break;
+	}
+	if (why == NULL)
+		return 0;
+	fx_snprintf(err, errlen, "environment %s=%s: %s", name, val, why);
+	return -1;
+}
+
 int
 fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
     int nover, char *err, size_t errlen)
@@ -346,6 +411,8 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
 
 	fx_conf_defaults(c);
 	if (file != NULL && fx_conf_file(c, file, err, errlen) == -1)
+		return -1;
+	if (ENABLE_FEATURE_ENV && conf_env(c, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < nover; i++) {
 		if (fx_conf_set_kv(c, over[i], &why) == -1) {

@@ -29,6 +29,7 @@ struct fx_conf {
 	int		 dotfiles;
 	int		 dirlist;
 	int		 gzip_static;
+	int		 precompressed;	/* FILE.br, FILE.zst too */
 	const char	*user;		/* workers run as this user */
 	int		 refuse_root;	/* never serve as root */
 	long		 uid, gid;	/* user resolved, -1: stay as we are */
@@ -57,6 +58,7 @@ int	fx_conf_file(struct fx_conf *c, const char *path, char *err,
 
 /*
  * The whole configuration: defaults, then file (may be NULL), then the
+ * FENIX_<NAME> environment variables (FEATURE_ENV), then the
  * "NAME=VALUE" overrides of the command line.  0, or -1 with err.
  * An unset backlog, or one above net.core.somaxconn, becomes
  * net.core.somaxconn (the kernel would cap it silently).
@@ -70,5 +72,11 @@ void	fx_conf_free(struct fx_conf *c);
 
 /* The i-th keyword in sorted order, or NULL past the end. */
 const char *fx_conf_keyword(size_t i);
+
+/*
+ * The environment variable of the i-th keyword ("FENIX_ROOT") into buf
+ * (48 bytes) and returned, or NULL past the end.
+ */
+const char *fx_conf_env_name(size_t i, char *buf);
 
 #endif

@@ -66,7 +66,8 @@ enum {
 	F_IF_MODIFIED_SINCE,
 	F_IF_MATCH,
 	F_IF_UNMODIFIED_SINCE,
-	F_EXPECT
+	F_EXPECT,
+	F_AUTHORIZATION
 };
 
 /*
@@ -211,6 +212,7 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 	switch (*s | 0x20) {
 	case 'a':
 		NAME("accept-encoding", F_ACCEPT_ENCODING);
+		NAME("authorization", F_AUTHORIZATION);
 		break;
 	case 'c':
 		NAME("connection", F_CONNECTION);
@@ -546,6 +548,7 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		req->content_length = cl;
 		break;
 	case F_ACCEPT_ENCODING:
+		keep_first(&req->accept_encoding, v, e);
 		accept_encoding(f, v, e);
 		break;
 	case F_TRANSFER_ENCODING:
@@ -559,6 +562,9 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		break;
 	case F_IF_UNMODIFIED_SINCE:
 		one_date(&req->if_unmodified_since, v, e);
+		break;
+	case F_AUTHORIZATION:
+		keep_first(&req->authorization, v, e);
 		break;
 	case F_EXPECT:
 		/* RFC 9110 10.1.1; other expectations are ignored. */

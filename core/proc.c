@@ -223,6 +223,7 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	fx_file_conf.dotfiles = c->dotfiles;
 	fx_file_conf.dirlist = c->dirlist;
 	fx_file_conf.gzip_static = c->gzip_static;
+	fx_file_conf.precompressed = c->precompressed;
 	/* Old listeners not taken over are closed by the caller. */
 	for (i = 0; old != NULL && i < old->nlisten; i++)
 		for (j = 0; j < c->nlisten; j++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "precomp.h"
 #include "resp.h"
 
 #define LOCATION_MAX	700		/* longer Locations: on the heap */
@@ -324,7 +325,7 @@ preconditions(const struct fx_http_req *req, const struct fx_file *f)
 
 static void
 serve_file(struct fx_resp *r, const struct fx_http_req *req,
-    struct fx_file *f, const char *type, int vary, int gz, int ka10)
+    struct fx_file *f, const char *type, int vary, int enc, int ka10)
 {
 	long long off = 0, len = f->size;
 	int range = FX_RANGE_NONE, head = req->method == FX_M_HEAD;
@@ -373,8 +374,11 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 		p = put_num(p, (unsigned long long)f->size);
 		p = PUTS(p, "\r\n");
 	}
-	if (gz)
-		p = PUTS(p, "Content-Encoding: gzip\r\n");
+	if (enc != FX_ENC_NONE) {
+		p = PUTS(p, "Content-Encoding: ");
+		p = put_str(p, fx_enc_name[enc]);
+		p = PUTS(p, "\r\n");
+	}
 	if (vary)
 		p = PUTS(p, "Vary: Accept-Encoding\r\n");
 	finish(r, p, ka10);
@@ -500,7 +504,7 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 	char path[FX_PATH_MAX + 16];
 	struct fx_file *f, *gz;
 	size_t n;
-	int status, head = req->method == FX_M_HEAD;
+	int status, enc, head = req->method == FX_M_HEAD;
 	int ka10 = keep && req->minor == 0;
 
 	reset(r, !keep);
@@ -549,17 +553,18 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 			return;
 		}
 	}
-	if (f->has_gz && req->accept_gzip) {
+	if (f->variants != 0 &&
+	    (enc = fx_enc_pick(req, f->variants)) != FX_ENC_NONE) {
 		n = strlen(path);
-		memcpy(path + n, ".gz", 4);
+		memcpy(path + n, fx_enc_ext[enc], 5);
 		if (fx_file_get(path, &gz) == 0) {
 			if (gz->kind == FX_FILE_REG) {
-				serve_file(r, req, gz, f->type, 1, 1, ka10);
+				serve_file(r, req, gz, f->type, 1, enc, ka10);
 				fx_file_put(f);
 				return;
 			}
 			fx_file_put(gz);
 		}
 	}
-	serve_file(r, req, f, f->type, f->has_gz, 0, ka10);
+	serve_file(r, req, f, f->type, f->variants != 0, 0, ka10);
 }
