@@ -8,6 +8,19 @@
 
 #include "listen.h"
 
+/*
+ * A list setting: each line (or -o, or FENIX_NAME) of a T_LIST keyword
+ * appends one entry holding the line's words (a word may be in double
+ * quotes).  Owned by the conf.
+ */
+struct fx_conf_ent {
+	struct fx_conf_ent *next;
+	int		 argc;
+	char		*argv[];	/* argc words, then NULL */
+};
+
+struct fx_auth;
+
 struct fx_conf {
 	struct fx_listen listen[FX_LISTEN_MAX];
 	int		 nlisten;
@@ -33,6 +46,8 @@ struct fx_conf {
 	const char	*user;		/* workers run as this user */
 	int		 refuse_root;	/* never serve as root */
 	long		 uid, gid;	/* user resolved, -1: stay as we are */
+	struct fx_conf_ent *auth;	/* PREFIX FILE */
+	struct fx_auth	*auth_rules;	/* auth with its files read */
 	struct conf_str	*strs;		/* owned strings */
 };
 

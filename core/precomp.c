@@ -16,17 +16,13 @@ const char fx_enc_name[4][5] = { "", "gzip", "br", "zstd" };
 #define Q_UNLISTED	(-1)
 #define Q_STAR		4		/* index of "*" in q[] */
 
+/* Is s[0..e) name, in any case? */
 static int
-lc_is(const char *s, size_t n, const char *name)
+lc_is(const char *s, const char *e, const char *name)
 {
-	size_t i;
-
-	if (strlen(name) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((s[i] | 0x20) != name[i])
-			return 0;
-	return 1;
+	while (s < e && *name != '\0' && (*s | 0x20) == *name)
+		s++, name++;
+	return s == e && *name == '\0';
 }
 
 /* A qvalue ("0", "0.5", "1.000") in thousandths; junk counts as 1. */
@@ -49,6 +45,8 @@ int
 fx_enc_pick(const struct fx_http_req *req, unsigned have)
 {
 	static const char order[3] = { FX_ENC_BR, FX_ENC_ZSTD, FX_ENC_GZIP };
+	static const char names[6][9] = { "identity", "gzip", "br", "zstd",
+	    "*", "x-gzip" };
 	int q[5] = { Q_UNLISTED, Q_UNLISTED, Q_UNLISTED, Q_UNLISTED,
 	    Q_UNLISTED };
 	const char *s = req->accept_encoding.p, *e, *t, *c;
@@ -66,19 +64,10 @@ fx_enc_pick(const struct fx_http_req *req, unsigned have)
 		for (t = s; t < e && *t != ',' && *t != ';' && *t != ' ' &&
 		    *t != '\t'; t++)
 			;
-		if (lc_is(s, (size_t)(t - s), "identity"))
-			k = 0;
-		else if (lc_is(s, (size_t)(t - s), "gzip") ||
-		    lc_is(s, (size_t)(t - s), "x-gzip"))
-			k = FX_ENC_GZIP;
-		else if (lc_is(s, (size_t)(t - s), "br"))
-			k = FX_ENC_BR;
-		else if (lc_is(s, (size_t)(t - s), "zstd"))
-			k = FX_ENC_ZSTD;
-		else if (t - s == 1 && *s == '*')
-			k = Q_STAR;
-		else
-			k = -1;
+		for (k = 0; k < 6 && !lc_is(s, t, names[k]); k++)
+			;
+		if (k == 5)
+			k = FX_ENC_GZIP;	/* x-gzip */
 		v = 1000;
 		for (c = t; c < e && *c != ','; c++) {
 			if (*c != ';')
@@ -89,7 +78,7 @@ fx_enc_pick(const struct fx_http_req *req, unsigned have)
 				v = qvalue(c + 3, e);
 		}
 		/* Listed twice: the higher q counts. */
-		if (k >= 0 && v > q[k])
+		if (k < 5 && v > q[k])
 			q[k] = v;
 	}
 	for (i = 0; i < 3; i++) {
@@ -109,15 +98,12 @@ fx_enc_pick(const struct fx_http_req *req, unsigned have)
 const char *
 fx_enc_etag(const char *path)
 {
-	static const char tag[4][5] = { "", "-gz", "-br", "-zst" };
-	size_t n = strlen(path), x;
+	const char *dot = strrchr(path, '.');
 	int i;
 
-	for (i = FX_ENC_GZIP; ENABLE_FEATURE_PRECOMPRESSED && i <= FX_ENC_ZSTD;
-	    i++) {
-		x = strlen(fx_enc_ext[i]);
-		if (n > x && memcmp(path + n - x, fx_enc_ext[i], x) == 0)
-			return tag[i];
-	}
+	for (i = FX_ENC_GZIP; ENABLE_FEATURE_PRECOMPRESSED && dot != NULL &&
+	    i <= FX_ENC_ZSTD; i++)
+		if (strcmp(dot, fx_enc_ext[i]) == 0)
+			return dot;
 	return "";
 }

@@ -27,7 +27,7 @@ extern const char fx_enc_name[4][5];
  */
 int	fx_enc_pick(const struct fx_http_req *req, unsigned have);
 
-/* The ETag suffix of a variant file by its name ("-br"), else "". */
+/* The ETag suffix of a variant file by its name (".br"), else "". */
 const char *fx_enc_etag(const char *path);
 
 #endif

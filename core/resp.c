@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "auth.h"
 #include "precomp.h"
 #include "resp.h"
 
@@ -502,6 +503,7 @@ void
 fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 {
 	char path[FX_PATH_MAX + 16];
+	const char *why;
 	struct fx_file *f, *gz;
 	size_t n;
 	int status, enc, head = req->method == FX_M_HEAD;
@@ -519,6 +521,11 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 	if (fx_path_decode(req->path.p, req->path.n, path, FX_PATH_MAX) ==
 	    -1) {
 		error_ka(r, 400, r->close, head, ka10, NULL, 0);
+		return;
+	}
+	if (ENABLE_FEATURE_AUTH && fx_auth_rules != NULL &&
+	    (why = fx_auth_check(req, path)) != NULL) {
+		error_ka(r, 401, r->close, head, ka10, why, strlen(why));
 		return;
 	}
 	if (!fx_file_conf.dotfiles && fx_path_is_hidden(path)) {
