@@ -47,8 +47,9 @@ static const char usage[] =
     "                  max_conns=N body_max=1m dirlist=on|off\n"
     "                  dotfiles=on|off symlinks=on|off gzip_static=on|off\n"
     "                  refuse_root=on|off\n"
-    "Command-line settings override FENIX_<NAME> environment variables\n"
-    "(FENIX_ROOT=/srv), which override the config file's.\n"
+    "Command-line settings override the config file's.\n"
+    IF_FEATURE_ENV("Every setting is also an environment variable, "
+    "FENIX_<NAME>\n(FENIX_ROOT=/srv), between the two.\n")
     "\n"
     "Signals: TERM/INT stop, QUIT drain and stop, HUP reload, USR1 reopen\n"
     "logs, USR2 upgrade to the binary on disk, WINCH stop the workers.\n"

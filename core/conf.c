@@ -71,8 +71,8 @@ static const struct kw {
 	    1, 1 << 20 },
 	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
 	    0, 0 },
-	{ "precompressed",	T_BOOL,	offsetof(struct fx_conf, precompressed),
-	    0, 1 },
+	IF_FEATURE_PRECOMPRESSED({ "precompressed", T_BOOL,
+	    offsetof(struct fx_conf, precompressed), 0, 1 },)
 	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
 	    0, 1 },
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
@@ -181,9 +181,10 @@ fx_conf_free(struct fx_conf *c)
 {
 	struct conf_str *cs, *next;
 
-	if (ENABLE_FEATURE_AUTH)
+	if (ENABLE_FEATURE_AUTH) {
 		fx_auth_free(c->auth_rules);
-	c->auth_rules = NULL;
+		c->auth_rules = NULL;
+	}
 	for (cs = c->strs; cs != NULL; cs = next) {
 		next = cs->next;
 		free(cs);

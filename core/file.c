@@ -448,10 +448,9 @@ variants(const struct fx_file *f)
 
 	if (!ENABLE_FEATURE_GZIP_STATIC || f->kind != FX_FILE_REG)
 		return 0;
-	for (i = FX_ENC_GZIP; i <= FX_ENC_ZSTD; i++) {
-		if (i == FX_ENC_GZIP ? !fx_file_conf.gzip_static :
-		    !ENABLE_FEATURE_PRECOMPRESSED ||
-		    !fx_file_conf.precompressed)
+	for (i = FX_ENC_GZIP; i <= (ENABLE_FEATURE_PRECOMPRESSED ? FX_ENC_ZSTD :
+	    FX_ENC_GZIP); i++) {
+		if (!(fx_file_conf.gzip_static & (i == FX_ENC_GZIP ? 1 : 2)))
 			continue;
 		fx_snprintf(rel, sizeof(rel), "%s%s", f->path + 1,
 		    fx_enc_ext[i]);
@@ -496,9 +495,13 @@ file_open(const char *path, int *status)
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
 	f->type = fx_mime_type(path);
-	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx%s\"",
-	    (unsigned long long)f->mtime, (unsigned long long)f->size,
-	    fx_enc_etag(path));
+	if (ENABLE_FEATURE_PRECOMPRESSED)	/* "mtime-size.br" */
+		fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx%s\"",
+		    (unsigned long long)f->mtime, (unsigned long long)f->size,
+		    fx_enc_etag(path));
+	else
+		fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
+		    (unsigned long long)f->mtime, (unsigned long long)f->size);
 	f->etag_len = strlen(f->etag);
 	fx_http_date(f->mtime, f->lastmod);
 	if (f->kind == FX_FILE_REG && f->size <= FILE_DATA_MAX &&

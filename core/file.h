@@ -20,8 +20,7 @@ struct fx_file_conf {
 	int		 symlinks;	/* follow symlinks out of the root */
 	int		 dotfiles;	/* serve dotfiles too */
 	int		 dirlist;	/* list directories with no index */
-	int		 gzip_static;	/* look for FILE.gz */
-	int		 precompressed;	/* look for FILE.br, FILE.zst */
+	int		 gzip_static;	/* 1: look for FILE.gz; 2: .br, .zst */
 	int		 cache_sec;	/* revalidate cached files this often */
 };
 

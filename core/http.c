@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "config.h"
 #include "http.h"
 
 #define MAX_EMPTY_LINES		8	/* skipped before a request line */
@@ -212,7 +213,8 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 	switch (*s | 0x20) {
 	case 'a':
 		NAME("accept-encoding", F_ACCEPT_ENCODING);
-		NAME("authorization", F_AUTHORIZATION);
+		if (ENABLE_FEATURE_AUTH)
+			NAME("authorization", F_AUTHORIZATION);
 		break;
 	case 'c':
 		NAME("connection", F_CONNECTION);
@@ -548,7 +550,8 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		req->content_length = cl;
 		break;
 	case F_ACCEPT_ENCODING:
-		keep_first(&req->accept_encoding, v, e);
+		if (ENABLE_FEATURE_PRECOMPRESSED)
+			keep_first(&req->accept_encoding, v, e);
 		accept_encoding(f, v, e);
 		break;
 	case F_TRANSFER_ENCODING:
@@ -933,7 +936,7 @@ fx_http_reason(int status)
 	case 307: return ("Temporary Redirect");
 	case 308: return ("Permanent Redirect");
 	case 400: return ("Bad Request");
-	case 401: return ("Unauthorized");
+	case 401: return (ENABLE_FEATURE_AUTH ? "Unauthorized" : "");
 	case 403: return ("Forbidden");
 	case 404: return ("Not Found");
 	case 405: return ("Method Not Allowed");

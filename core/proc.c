@@ -224,7 +224,8 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	fx_file_conf.dotfiles = c->dotfiles;
 	fx_file_conf.dirlist = c->dirlist;
 	fx_file_conf.gzip_static = c->gzip_static;
-	fx_file_conf.precompressed = c->precompressed;
+	if (ENABLE_FEATURE_PRECOMPRESSED)
+		fx_file_conf.gzip_static |= c->precompressed << 1;
 	if (ENABLE_FEATURE_AUTH)
 		fx_auth_rules = c->auth_rules;
 	/* Old listeners not taken over are closed by the caller. */

@@ -13,6 +13,7 @@
 #include "resp.h"
 
 #define LOCATION_MAX	700		/* longer Locations: on the heap */
+#define PRECOMP		ENABLE_FEATURE_PRECOMPRESSED
 
 char fx_resp_date[32] = "Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -375,7 +376,9 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 		p = put_num(p, (unsigned long long)f->size);
 		p = PUTS(p, "\r\n");
 	}
-	if (enc != FX_ENC_NONE) {
+	if (enc != FX_ENC_NONE && !ENABLE_FEATURE_PRECOMPRESSED)
+		p = PUTS(p, "Content-Encoding: gzip\r\n");
+	else if (enc != FX_ENC_NONE) {
 		p = PUTS(p, "Content-Encoding: ");
 		p = put_str(p, fx_enc_name[enc]);
 		p = PUTS(p, "\r\n");
@@ -560,13 +563,15 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 			return;
 		}
 	}
-	if (f->variants != 0 &&
-	    (enc = fx_enc_pick(req, f->variants)) != FX_ENC_NONE) {
+	if (f->variants != 0 && (enc = PRECOMP ? fx_enc_pick(req,
+	    f->variants) : req->accept_gzip) != FX_ENC_NONE) {
 		n = strlen(path);
-		memcpy(path + n, fx_enc_ext[enc], 5);
+		memcpy(path + n, PRECOMP ? fx_enc_ext[enc] : ".gz",
+		    PRECOMP ? 5 : 4);
 		if (fx_file_get(path, &gz) == 0) {
 			if (gz->kind == FX_FILE_REG) {
-				serve_file(r, req, gz, f->type, 1, enc, ka10);
+				serve_file(r, req, gz, f->type, 1,
+				    PRECOMP ? enc : 1, ka10);
 				fx_file_put(f);
 				return;
 			}
