@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -202,14 +202,20 @@ b64dec(const char *s, size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-/* Equal bytes, in a time that depends on n only. */
+/* Equal bytes, in a time that depends on n only; 8 at a time. */
 static int
 same(const char *a, const char *b, size_t n)
 {
-	unsigned char d = 0;
+	uint64_t x, y, d = 0;
+	size_t i;
 
-	while (n-- > 0)
-		d |= (unsigned char)(*a++ ^ *b++);
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	for (; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
 	return d == 0;
 }
 
@@ -232,7 +238,9 @@ fx_auth_check(const struct fx_http_req *req, const char *path)
 		return NULL;
 	tok = req->authorization.p;
 	n = req->authorization.n;
-	if (tok == NULL || n < 7 || strncasecmp(tok, "basic ", 6) != 0)
+	if (tok == NULL || n < 7 || ((tok[0] | 0x20) != 'b' ||
+	    (tok[1] | 0x20) != 'a' || (tok[2] | 0x20) != 's' ||
+	    (tok[3] | 0x20) != 'i' || (tok[4] | 0x20) != 'c' || tok[5] != ' '))
 		return CHALLENGE;
 	for (tok += 6, n -= 6; n > 0 && *tok == ' '; tok++, n--)
 		;
