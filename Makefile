@@ -40,7 +40,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
-.PHONY: all check unit lint defconfig tiny_defconfig menuconfig clean \
+.PHONY: all check check-browser unit lint defconfig tiny_defconfig menuconfig clean \
 	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl \
 	mutate chaos
 .SUFFIXES:
@@ -86,6 +86,10 @@ unit: $(UNIT_BINS)
 
 check: $(BIN) $(UNIT_BINS) lint
 	@sh tests/run.sh $(BIN) $(UNIT_BINS)
+
+# A browser's view: headless Chromium, an SPA, auth, fallback, 304s.
+check-browser: $(BIN)
+	@FENIX=$(BIN) sh tests/browser/spa.sh
 
 defconfig tiny_defconfig:
 	cp configs/$@ .config

@@ -48,6 +48,8 @@ static const char usage[] =
     "                  dotfiles=on|off symlinks=on|off gzip_static=on|off\n"
     "                  refuse_root=on|off\n"
     "Command-line settings override the config file's.\n"
+    IF_FEATURE_ENV("Every setting is also an environment variable, "
+    "FENIX_<NAME>\n(FENIX_ROOT=/srv), between the two.\n")
     "\n"
     "Signals: TERM/INT stop, QUIT drain and stop, HUP reload, USR1 reopen\n"
     "logs, USR2 upgrade to the binary on disk, WINCH stop the workers.\n"
@@ -68,6 +70,29 @@ add(const char *name, const char *val)
 	if (over == NULL)
 		fx_fatal(FX_EXIT_SYS, "realloc");
 	over[nover++] = s;
+}
+
+/* -t: the settings taken from the environment, and which -o overrides. */
+static void
+show_env(void)
+{
+	char name[48];
+	const char *val, *kw;
+	size_t i, n;
+	int j;
+
+	for (i = 0; fx_conf_env_name(i, name) != NULL; i++) {
+		if ((val = getenv(name)) == NULL)
+			continue;
+		kw = fx_conf_keyword(i);
+		n = strlen(kw);
+		for (j = 0; j < nover; j++)
+			if (strncmp(over[j], kw, n) == 0 && over[j][n] == '=')
+				break;
+		fx_eprintf("fenix server: %s from the environment: %s%s\n",
+		    name, val, j < nover ? " (overridden by the command "
+		    "line)" : "");
+	}
 }
 
 int
@@ -134,6 +159,8 @@ server_main(int argc, char **argv)
 		    mo.conf_file != NULL ? mo.conf_file : "(command line)");
 		fx_eprintf("fenix server: backlog %d (net.core.somaxconn "
 		    "%d)\n", c.backlog, fx_listen_somaxconn());
+		if (ENABLE_FEATURE_ENV)
+			show_env();
 		fx_conf_free(&c);
 		return FX_EXIT_OK;
 	}

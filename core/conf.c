@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "config.h"
 #include "conf.h"
+#include "auth.h"
 #include "stats.h"
 #include "util.h"
 
@@ -40,7 +41,7 @@ fx_conf_defaults(struct fx_conf *c)
 	}
 }
 
-enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI };
+enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI, T_LIST };
 
 static const struct kw {
 	const char	*name;
@@ -50,6 +51,8 @@ static const struct kw {
 } kws[] = {			/* sorted by name: bsearch */
 	{ "access_log",		T_STR,	offsetof(struct fx_conf, access_log),
 	    0, 0 },
+	IF_FEATURE_AUTH({ "auth", T_LIST, offsetof(struct fx_conf, auth),
+	    2, 2 },)
 	{ "backlog",		T_INT,	offsetof(struct fx_conf, backlog),
 	    1, 1 << 30 },
 	{ "body_max",		T_SIZE,	offsetof(struct fx_conf, body_max),
@@ -82,6 +85,8 @@ IF_FEATURE_CGI(
 	    offsetof(struct fx_conf, metrics_path), 0, 0 },)
 	{ "pidfile",		T_STR,	offsetof(struct fx_conf, pidfile),
 	    0, 0 },
+	IF_FEATURE_PRECOMPRESSED({ "precompressed", T_BOOL,
+	    offsetof(struct fx_conf, precompressed), 0, 1 },)
 	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
 	    0, 1 },
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
@@ -108,18 +113,85 @@ struct conf_str {
 	char		 s[];
 };
 
-static char *
-conf_strdup(struct fx_conf *c, const char *s)
+/* n bytes owned by c, or NULL. */
+static void *
+conf_alloc(struct fx_conf *c, size_t n)
 {
-	size_t n = strlen(s) + 1;
 	struct conf_str *cs = malloc(sizeof(*cs) + n);
 
 	if (cs == NULL)
 		return NULL;
-	memcpy(cs->s, s, n);
 	cs->next = c->strs;
 	c->strs = cs;
 	return cs->s;
+}
+
+static char *
+conf_strdup(struct fx_conf *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = conf_alloc(c, n);
+
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+/*
+ * A list setting: val split into words (a word may be in double
+ * quotes), k->min to k->max of them, appended to the list as one entry.
+ * 0, or -1 with *why.
+ */
+static int
+conf_list(struct fx_conf *c, const struct kw *k, const char *val,
+    const char **why)
+{
+	struct fx_conf_ent *e, **pp;
+	size_t n = strlen(val), max = n / 2 + 2;
+	char *s, *w;
+	int argc = 0;
+
+	e = conf_alloc(c, sizeof(*e) + max * sizeof(char *) + n + 1);
+	if (e == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	s = memcpy((char *)(e->argv + max), val, n + 1);
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		if (*s == '"') {
+			w = ++s;
+			if ((s = strchr(s, '"')) == NULL ||
+			    (s[1] != '\0' && s[1] != ' ' && s[1] != '\t')) {
+				*why = "unterminated quote";
+				return -1;
+			}
+		} else
+			for (w = s; *s != '\0' && *s != ' ' && *s != '\t'; s++)
+				;
+		if (*s != '\0')
+			*s++ = '\0';
+		if (argc == k->max) {
+			*why = "too many values";
+			return -1;
+		}
+		e->argv[argc++] = w;
+	}
+	e->argv[argc] = NULL;
+	e->argc = argc;
+	e->next = NULL;
+	if (argc < k->min) {
+		*why = "too few values";
+		return -1;
+	}
+	pp = (struct fx_conf_ent **)((char *)c + k->off);
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = e;
+	return 0;
 }
 
 void
@@ -127,6 +199,10 @@ fx_conf_free(struct fx_conf *c)
 {
 	struct conf_str *cs, *next;
 
+	if (ENABLE_FEATURE_AUTH) {
+		fx_auth_free(c->auth_rules);
+		c->auth_rules = NULL;
+	}
 	for (cs = c->strs; cs != NULL; cs = next) {
 		next = cs->next;
 		free(cs);
@@ -255,6 +331,10 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 			return -1;
 		}
 		return 0;
+	case T_LIST:
+		if (ENABLE_FEATURE_AUTH)
+			return conf_list(c, k, val, why);
+		break;
 	case T_LISTEN:
 		if (c->nlisten == FX_LISTEN_MAX) {
 			*why = "too many listen addresses";
@@ -297,6 +377,7 @@ fx_conf_keyword(size_t i)
 static int
 conf_line(struct fx_conf *c, char *line, const char **why)
 {
+	const struct kw *k;
 	char *key, *val, *end;
 
 	if ((end = strchr(line, '#')) != NULL)
@@ -323,6 +404,10 @@ conf_line(struct fx_conf *c, char *line, const char **why)
 	end = val + strlen(val);
 	while (end > val && (end[-1] == ' ' || end[-1] == '\t'))
 		*--end = '\0';
+	/* A list setting splits its words itself. */
+	if (ENABLE_FEATURE_AUTH && (k = bsearch(key, kws, FX_NELEM(kws),
+	    sizeof(kws[0]), kw_cmp)) != NULL && k->type == T_LIST)
+		return fx_conf_set(c, key, val, why);
 	if (*val == '"') {
 		if (end - val < 2 || end[-1] != '"') {
 			*why = "unterminated quote";
@@ -385,6 +470,69 @@ fx_conf_file(struct fx_conf *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+const char *
+fx_conf_env_name(size_t i, char *buf)
+{
+	const char *s;
+	char *d = buf + 6;
+
+	if (i >= FX_NELEM(kws))
+		return NULL;
+	memcpy(buf, "FENIX_", 6);
+	for (s = kws[i].name; *s != '\0'; s++)
+		*d++ = *s >= 'a' && *s <= 'z' ? *s - 32 : *s;
+	*d = '\0';
+	return buf;
+}
+
+/*
+ * FENIX_<NAME> for every keyword.  FENIX_LISTEN replaces the file's
+ * addresses and may hold several, separated by spaces or commas.
+ */
+static int
+conf_env(struct fx_conf *c, char *err, size_t errlen)
+{
+	char name[48], one[128];
+	const char *val = NULL, *why = NULL, *p;
+	size_t i, n;
+
+	for (i = 0; fx_conf_env_name(i, name) != NULL; i++) {
+		if ((val = getenv(name)) == NULL)
+			continue;
+		if (kws[i].type != T_LISTEN) {
+			if (fx_conf_set(c, kws[i].name, val, &why) == -1)
+				break;
+			continue;
+		}
+		c->nlisten = 0;
+		for (p = val; *p != '\0'; p += n) {
+			for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != ',';
+			    n++)
+				;
+			if (n == 0) {
+				n = 1;
+				continue;
+			}
+			why = "address too long";
+			if (n >= sizeof(one))
+				break;
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (fx_conf_set(c, "listen", one, &why) == -1)
+				break;
+			why = NULL;
+		}
+		if (why == NULL && c->nlisten == 0)
+			why = "needs an address";
+		if (why != NULL)
+			break;
+	}
+	if (why == NULL)
+		return 0;
+	fx_snprintf(err, errlen, "environment %s=%s: %s", name, val, why);
+	return -1;
+}
+
 int
 fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
     int nover, char *err, size_t errlen)
@@ -394,6 +542,8 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
 
 	fx_conf_defaults(c);
 	if (file != NULL && fx_conf_file(c, file, err, errlen) == -1)
+		return -1;
+	if (ENABLE_FEATURE_ENV && conf_env(c, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < nover; i++) {
 		if (fx_conf_set_kv(c, over[i], &why) == -1) {
@@ -410,5 +560,8 @@ fx_conf_load(struct fx_conf *c, const char *file, char *const *over,
 		fx_snprintf(err, errlen, "default listen: %s", why);
 		return -1;
 	}
+	if (ENABLE_FEATURE_AUTH && fx_auth_load(c->auth, &c->auth_rules, err,
+	    errlen) == -1)
+		return -1;
 	return 0;
 }

@@ -17,6 +17,19 @@ struct fx_cidr {
 	unsigned char	 addr[16];
 };
 
+/*
+ * A list setting: each line (or -o, or FENIX_NAME) of a T_LIST keyword
+ * appends one entry holding the line's words (a word may be in double
+ * quotes).  Owned by the conf.
+ */
+struct fx_conf_ent {
+	struct fx_conf_ent *next;
+	int		 argc;
+	char		*argv[];	/* argc words, then NULL */
+};
+
+struct fx_auth;
+
 struct fx_conf {
 	struct fx_listen listen[FX_LISTEN_MAX];
 	int		 nlisten;
@@ -38,6 +51,7 @@ struct fx_conf {
 	int		 dotfiles;
 	int		 dirlist;
 	int		 gzip_static;
+	int		 precompressed;	/* FILE.br, FILE.zst too */
 	const char	*user;		/* workers run as this user */
 	int		 refuse_root;	/* never serve as root */
 	long		 uid, gid;	/* user resolved, -1: stay as we are */
@@ -51,6 +65,8 @@ struct fx_conf {
 	const char	*cgi_dir;	/* CGI: the scripts' directory */
 	long long	 cgi_ms;	/* CGI: script silent this long: kill */
 	int		 cgi_max;	/* CGI: scripts at once per worker */
+	struct fx_conf_ent *auth;	/* PREFIX FILE */
+	struct fx_auth	*auth_rules;	/* auth with its files read */
 	struct conf_str	*strs;		/* owned strings */
 };
 
@@ -76,6 +92,7 @@ int	fx_conf_file(struct fx_conf *c, const char *path, char *err,
 
 /*
  * The whole configuration: defaults, then file (may be NULL), then the
+ * FENIX_<NAME> environment variables (FEATURE_ENV), then the
  * "NAME=VALUE" overrides of the command line.  0, or -1 with err.
  * An unset backlog, or one above net.core.somaxconn, becomes
  * net.core.somaxconn (the kernel would cap it silently).
@@ -89,5 +106,11 @@ void	fx_conf_free(struct fx_conf *c);
 
 /* The i-th keyword in sorted order, or NULL past the end. */
 const char *fx_conf_keyword(size_t i);
+
+/*
+ * The environment variable of the i-th keyword ("FENIX_ROOT") into buf
+ * (48 bytes) and returned, or NULL past the end.
+ */
+const char *fx_conf_env_name(size_t i, char *buf);
 
 #endif

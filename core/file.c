@@ -21,6 +21,7 @@
 #include "config.h"
 #include "file.h"
 #include "mime.h"
+#include "precomp.h"
 #include "util.h"
 
 #define FILE_SLOTS	64		/* cache table size, a power of two */
@@ -435,19 +436,28 @@ same_file(const struct fx_file *f, const struct stat *st)
 	    f->mtime_ns == st->st_mtim.tv_nsec;
 }
 
-/* gzip_static: is there a regular FILE.gz beside f? */
-static int
-gz_exists(const struct fx_file *f)
+/* gzip_static, precompressed: the regular FILE.gz ... beside f. */
+static unsigned
+variants(const struct fx_file *f)
 {
-	char gzrel[FX_PATH_MAX + 4];
+	char rel[FX_PATH_MAX + 8];
 	struct stat st;
+	unsigned v = 0;
+	int i;
 
-	if (!ENABLE_FEATURE_GZIP_STATIC || !fx_file_conf.gzip_static ||
-	    f->kind != FX_FILE_REG)
+	if (!ENABLE_FEATURE_GZIP_STATIC || f->kind != FX_FILE_REG)
 		return 0;
-	fx_snprintf(gzrel, sizeof(gzrel), "%s.gz", f->path + 1);
-	return fstatat(fx_file_conf.root_fd, gzrel, &st, 0) == 0 &&
-	    S_ISREG(st.st_mode);
+	for (i = FX_ENC_GZIP; i <= (ENABLE_FEATURE_PRECOMPRESSED ? FX_ENC_ZSTD :
+	    FX_ENC_GZIP); i++) {
+		if (!(fx_file_conf.gzip_static & (i == FX_ENC_GZIP ? 1 : 2)))
+			continue;
+		fx_snprintf(rel, sizeof(rel), "%s%s", f->path + 1,
+		    fx_enc_ext[i]);
+		if (fstatat(fx_file_conf.root_fd, rel, &st, 0) == 0 &&
+		    S_ISREG(st.st_mode))
+			v |= FX_ENC_BIT(i);
+	}
+	return v;
 }
 
 /* Open path and fill a new, unreferenced file; NULL and *status. */
@@ -485,8 +495,13 @@ file_open(const char *path, int *status)
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
 	f->type = fx_mime_type(path);
-	fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
-	    (unsigned long long)f->mtime, (unsigned long long)f->size);
+	if (ENABLE_FEATURE_PRECOMPRESSED)	/* "mtime-size.br" */
+		fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx%s\"",
+		    (unsigned long long)f->mtime, (unsigned long long)f->size,
+		    fx_enc_etag(path));
+	else
+		fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx\"",
+		    (unsigned long long)f->mtime, (unsigned long long)f->size);
 	f->etag_len = strlen(f->etag);
 	fx_http_date(f->mtime, f->lastmod);
 	if (f->kind == FX_FILE_REG && f->size <= FILE_DATA_MAX &&
@@ -497,7 +512,7 @@ file_open(const char *path, int *status)
 			f->data = NULL;
 		}
 	}
-	f->has_gz = gz_exists(f);
+	f->variants = variants(f);
 	return f;
 }
 
@@ -512,7 +527,7 @@ file_fresh(struct fx_file *f)
 	if (fstatat(fx_file_conf.root_fd, f->path[1] ? f->path + 1 : ".",
 	    &st, 0) == -1 || !same_file(f, &st))
 		return 0;
-	f->has_gz = gz_exists(f);
+	f->variants = variants(f);
 	f->checked = fx_file_clock;
 	return 1;
 }

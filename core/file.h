@@ -20,7 +20,7 @@ struct fx_file_conf {
 	int		 symlinks;	/* follow symlinks out of the root */
 	int		 dotfiles;	/* serve dotfiles too */
 	int		 dirlist;	/* list directories with no index */
-	int		 gzip_static;	/* look for FILE.gz */
+	int		 gzip_static;	/* 1: look for FILE.gz; 2: .br, .zst */
 	int		 cache_sec;	/* revalidate cached files this often */
 };
 
@@ -40,7 +40,7 @@ struct fx_file {
 	int		 kind;		/* enum fx_file_kind */
 	int		 refs;		/* fx_file_get minus fx_file_put */
 	int		 cached;	/* held by the cache table */
-	int		 has_gz;	/* FILE.gz exists (gzip_static) */
+	unsigned	 variants;	/* FX_ENC_BIT of FILE.gz ... beside */
 	unsigned	 hash;
 	char		 etag[40];	/* "\"mtime-size\"" in hex, as nginx */
 	size_t		 etag_len;

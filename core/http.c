@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "config.h"
 #include "http.h"
 
 #define MAX_EMPTY_LINES		8	/* skipped before a request line */
@@ -66,7 +67,8 @@ enum {
 	F_IF_MODIFIED_SINCE,
 	F_IF_MATCH,
 	F_IF_UNMODIFIED_SINCE,
-	F_EXPECT
+	F_EXPECT,
+	F_AUTHORIZATION
 };
 
 /*
@@ -211,6 +213,8 @@ field_id(const unsigned char *s, const unsigned char *end, size_t *np)
 	switch (*s | 0x20) {
 	case 'a':
 		NAME("accept-encoding", F_ACCEPT_ENCODING);
+		if (ENABLE_FEATURE_AUTH)
+			NAME("authorization", F_AUTHORIZATION);
 		break;
 	case 'c':
 		NAME("connection", F_CONNECTION);
@@ -546,6 +550,8 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		req->content_length = cl;
 		break;
 	case F_ACCEPT_ENCODING:
+		if (ENABLE_FEATURE_PRECOMPRESSED)
+			keep_first(&req->accept_encoding, v, e);
 		accept_encoding(f, v, e);
 		break;
 	case F_TRANSFER_ENCODING:
@@ -559,6 +565,9 @@ field(struct fx_http_req *req, struct fields *f, int id,
 		break;
 	case F_IF_UNMODIFIED_SINCE:
 		one_date(&req->if_unmodified_since, v, e);
+		break;
+	case F_AUTHORIZATION:
+		keep_first(&req->authorization, v, e);
 		break;
 	case F_EXPECT:
 		/* RFC 9110 10.1.1; other expectations are ignored. */
@@ -927,6 +936,7 @@ fx_http_reason(int status)
 	case 307: return ("Temporary Redirect");
 	case 308: return ("Permanent Redirect");
 	case 400: return ("Bad Request");
+	case 401: return (ENABLE_FEATURE_AUTH ? "Unauthorized" : "");
 	case 403: return ("Forbidden");
 	case 404: return ("Not Found");
 	case 405: return ("Method Not Allowed");

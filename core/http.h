@@ -63,6 +63,8 @@ struct fx_http_req {
 	struct fx_str	 range;
 	struct fx_str	 user_agent;	/* for the access log */
 	struct fx_str	 referer;	/* for the access log */
+	struct fx_str	 accept_encoding; /* the first line, for precomp.c */
+	struct fx_str	 authorization;	/* the first line, for auth.c */
 	int		 accept_gzip;	/* Accept-Encoding allows gzip */
 	int		 expect_continue; /* Expect: 100-continue */
 

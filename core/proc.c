@@ -23,6 +23,7 @@
 
 #include "fmt.h"
 #include "alog.h"
+#include "auth.h"
 #include "config.h"
 #include "counters.h"
 #include "file.h"
@@ -224,6 +225,10 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	fx_file_conf.dotfiles = c->dotfiles;
 	fx_file_conf.dirlist = c->dirlist;
 	fx_file_conf.gzip_static = c->gzip_static;
+	if (ENABLE_FEATURE_PRECOMPRESSED)
+		fx_file_conf.gzip_static |= c->precompressed << 1;
+	if (ENABLE_FEATURE_AUTH)
+		fx_auth_rules = c->auth_rules;
 	/* Old listeners not taken over are closed by the caller. */
 	for (i = 0; old != NULL && i < old->nlisten; i++)
 		for (j = 0; j < c->nlisten; j++)

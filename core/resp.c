@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "auth.h"
+#include "precomp.h"
 #include "resp.h"
 
 #define LOCATION_MAX	700		/* longer Locations: on the heap */
+#define PRECOMP		ENABLE_FEATURE_PRECOMPRESSED
 
 char fx_resp_date[32] = "Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -324,7 +327,7 @@ preconditions(const struct fx_http_req *req, const struct fx_file *f)
 
 static void
 serve_file(struct fx_resp *r, const struct fx_http_req *req,
-    struct fx_file *f, const char *type, int vary, int gz, int ka10)
+    struct fx_file *f, const char *type, int vary, int enc, int ka10)
 {
 	long long off = 0, len = f->size;
 	int range = FX_RANGE_NONE, head = req->method == FX_M_HEAD;
@@ -373,8 +376,13 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 		p = put_num(p, (unsigned long long)f->size);
 		p = PUTS(p, "\r\n");
 	}
-	if (gz)
+	if (enc != FX_ENC_NONE && !ENABLE_FEATURE_PRECOMPRESSED)
 		p = PUTS(p, "Content-Encoding: gzip\r\n");
+	else if (enc != FX_ENC_NONE) {
+		p = PUTS(p, "Content-Encoding: ");
+		p = put_str(p, fx_enc_name[enc]);
+		p = PUTS(p, "\r\n");
+	}
 	if (vary)
 		p = PUTS(p, "Vary: Accept-Encoding\r\n");
 	finish(r, p, ka10);
@@ -498,9 +506,10 @@ void
 fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 {
 	char path[FX_PATH_MAX + 16];
+	const char *why;
 	struct fx_file *f, *gz;
 	size_t n;
-	int status, head = req->method == FX_M_HEAD;
+	int status, enc, head = req->method == FX_M_HEAD;
 	int ka10 = keep && req->minor == 0;
 
 	reset(r, !keep);
@@ -515,6 +524,11 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 	if (fx_path_decode(req->path.p, req->path.n, path, FX_PATH_MAX) ==
 	    -1) {
 		error_ka(r, 400, r->close, head, ka10, NULL, 0);
+		return;
+	}
+	if (ENABLE_FEATURE_AUTH && fx_auth_rules != NULL &&
+	    (why = fx_auth_check(req, path)) != NULL) {
+		error_ka(r, 401, r->close, head, ka10, why, strlen(why));
 		return;
 	}
 	if (!fx_file_conf.dotfiles && fx_path_is_hidden(path)) {
@@ -549,17 +563,20 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 			return;
 		}
 	}
-	if (f->has_gz && req->accept_gzip) {
+	if (f->variants != 0 && (enc = PRECOMP ? fx_enc_pick(req,
+	    f->variants) : req->accept_gzip) != FX_ENC_NONE) {
 		n = strlen(path);
-		memcpy(path + n, ".gz", 4);
+		memcpy(path + n, PRECOMP ? fx_enc_ext[enc] : ".gz",
+		    PRECOMP ? 5 : 4);
 		if (fx_file_get(path, &gz) == 0) {
 			if (gz->kind == FX_FILE_REG) {
-				serve_file(r, req, gz, f->type, 1, 1, ka10);
+				serve_file(r, req, gz, f->type, 1,
+				    PRECOMP ? enc : 1, ka10);
 				fx_file_put(f);
 				return;
 			}
 			fx_file_put(gz);
 		}
 	}
-	serve_file(r, req, f, f->type, f->has_gz, 0, ka10);
+	serve_file(r, req, f, f->type, f->variants != 0, 0, ka10);
 }

@@ -503,8 +503,12 @@ class Running:
 # ---------------------------------------------------------------- http client
 
 def request_bytes(path, close=False):
-    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (
-        path, "Connection: close\r\n" if close else "")).encode()
+    # FENIX_BENCH_HEADER="Authorization: Basic ...": one more header line
+    # in every request, to measure a setting that acts on one (FENIX_AUTH).
+    extra = os.environ.get("FENIX_BENCH_HEADER")
+    return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s\r\n" % (
+        path, extra + "\r\n" if extra else "",
+        "Connection: close\r\n" if close else "")).encode()
 
 
 class Reader:
