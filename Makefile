@@ -8,13 +8,15 @@ CC ?= musl-gcc
 ifeq ($(origin CC),default)
 CC = musl-gcc
 endif
-CFLAGS ?= -Os
+CFLAGS ?= -Os -flto -flto-partition=none
 CFLAGS += -std=c99 -D_GNU_SOURCE -DNDEBUG -Wall -Wextra \
 	-Werror=implicit-function-declaration \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector
+# common-page-size: the data segment's file offset is not rounded up to a
+# page (up to 4 KiB of padding in the file); it shares the text's last page.
 LDFLAGS += -static -Wl,--gc-sections -s -Wl,-z,noseparate-code \
-	-Wl,-z,norelro -Wl,--build-id=none
+	-Wl,-z,norelro -Wl,--build-id=none -Wl,-z,common-page-size=64
 O = obj
 
 # `make check SANITIZE=1`: the same tests on a glibc build with ASan+UBSan.
@@ -27,12 +29,42 @@ CFLAGS = -std=c99 -D_GNU_SOURCE -Wall -Wextra -g -O1 \
 LDFLAGS = -fsanitize=address,undefined
 endif
 
+# `make CROSS=aarch64|armhf|riscv64`: a static musl binary for that target
+# with Debian's cross gcc and the target's musl-dev (its musl-gcc.specs),
+# objects in obj/ARCH/; `make check CROSS=ARCH` runs the tests under
+# qemu-user through binfmt_misc.
+CROSS_TRIPLE_aarch64 = aarch64-linux-gnu
+CROSS_TRIPLE_armhf = arm-linux-gnueabihf
+CROSS_TRIPLE_riscv64 = riscv64-linux-gnu
+CROSS_MUSL_aarch64 = aarch64-linux-musl
+CROSS_MUSL_armhf = arm-linux-musleabihf
+CROSS_MUSL_riscv64 = riscv64-linux-musl
+CROSS_DEB_aarch64 = arm64
+CROSS_DEB_armhf = armhf
+CROSS_DEB_riscv64 = riscv64
+CROSS_QEMU_aarch64 = aarch64
+CROSS_QEMU_armhf = arm
+CROSS_QEMU_riscv64 = riscv64
+ifneq ($(CROSS),)
+ifeq ($(CROSS_TRIPLE_$(CROSS)),)
+$(error CROSS=$(CROSS): not one of aarch64 armhf riscv64)
+endif
+CROSS_SPECS = /usr/lib/$(CROSS_MUSL_$(CROSS))/musl-gcc.specs
+CC = $(CROSS_TRIPLE_$(CROSS))-gcc -specs $(CROSS_SPECS)
+O = obj/$(CROSS)
+LDFLAGS += -Wl,-z,max-page-size=4096
+endif
+
 -include config.mak
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 
 SRCS = $(wildcard core/*.c applets/*.c)
+# core/alloc.c replaces musl's malloc; ASan and libFuzzer bring their own.
+ifeq ($(SANITIZE),1)
+SRCS := $(filter-out core/alloc.c,$(SRCS))
+endif
 OBJS = $(SRCS:%.c=$(O)/%.o)
 CORE_OBJS = $(filter-out $(O)/core/main.o,$(filter $(O)/core/%,$(OBJS)))
 UNIT_SRCS = $(wildcard tests/unit/*_test.c)
@@ -40,8 +72,9 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
-.PHONY: all check check-browser unit lint defconfig tiny_defconfig menuconfig clean \
-	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl \
+.PHONY: all check check-browser unit lint defconfig tiny_defconfig \
+	menuconfig clean install run fuzz fuzz-bins diff-nginx bench \
+	bench-upgrade size sizes musl \
 	mutate chaos
 .SUFFIXES:
 
@@ -56,8 +89,10 @@ $(CONFIG_H): .config Kconfig configs/config.awk
 	awk -f configs/config.awk Kconfig .config > $@.tmp && mv $@.tmp $@
 
 # musl-gcc missing: install Debian's musl-tools as root, else say how.
+# CROSS=ARCH: the cross gcc and musl-dev:ARCH (configs/cross.sh tools).
 musl:
-	@if [ "$(CC)" = musl-gcc ] && ! command -v musl-gcc >/dev/null; then \
+	@if [ -n "$(CROSS)" ]; then exec sh configs/cross.sh tools $(CROSS); fi; \
+	if [ "$(CC)" = musl-gcc ] && ! command -v musl-gcc >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "make: musl-gcc missing, installing musl-tools (apt-get)"; \
 			apt-get update -qq && apt-get install -y -qq musl-tools \
@@ -85,7 +120,13 @@ $(O)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/test.h
 unit: $(UNIT_BINS)
 
 check: $(BIN) $(UNIT_BINS) lint
+ifneq ($(CROSS),)
+	@sh configs/cross.sh qemu $(CROSS)
+	@FENIX_QEMU=$(CROSS) FENIX_SLOW=$${FENIX_SLOW:-4} \
+		sh tests/run.sh $(BIN) $(UNIT_BINS)
+else
 	@sh tests/run.sh $(BIN) $(UNIT_BINS)
+endif
 
 # A browser's view: headless Chromium, an SPA, auth, fallback, 304s.
 check-browser: $(BIN)
@@ -110,6 +151,10 @@ menuconfig:
 size: $(BIN)
 	size $(BIN)
 
+# `make sizes`: the README's table of sizes, per architecture and config.
+sizes:
+	@sh configs/sizes.sh README.md
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/fenix
@@ -131,8 +176,8 @@ FUZZ_TARGETS = http path range etag date conf listen conn
 FUZZ_BINS = $(FUZZ_TARGETS:%=obj/fuzz/%_fuzz)
 FUZZ_CFLAGS = -std=c99 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_OBJS = $(patsubst %.c,obj/fuzz/%.o,$(filter-out core/main.c,\
-	$(wildcard core/*.c)))
+FUZZ_OBJS = $(patsubst %.c,obj/fuzz/%.o,$(filter-out core/main.c \
+	core/alloc.c,$(wildcard core/*.c)))
 # conn_fuzz drives conn.c through wrapped accept4, I/O and parsers.
 FUZZ_LIBS_conn = -Wl,--wrap=accept4,--wrap=read,--wrap=writev \
 	-Wl,--wrap=send,--wrap=sendfile \

@@ -569,7 +569,7 @@ spawn(struct cgi *g, char *exe, char **envp)
 	for (i = 0; i < 6; i += 2)
 		if (pipe2(p + i, O_CLOEXEC | O_NONBLOCK) == -1)
 			goto out;
-	if ((g->pid = fork()) == -1) {
+	if ((g->pid = _Fork()) == -1) {
 		g->pid = 0;
 		goto out;
 	}
