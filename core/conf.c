@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "auth.h"
 #include "stats.h"
+#include "site.h"
 #include "util.h"
 
 #define MAX_MS		(24LL * 3600 * 1000)	/* a day */
@@ -41,7 +42,10 @@ fx_conf_defaults(struct fx_conf *c)
 	}
 }
 
-enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI, T_LIST };
+enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI, T_LIST, T_WORDS };
+
+/* A list setting is built in (its code is left out of tiny builds). */
+#define CONF_LISTS	(FX_SITE_ANY || ENABLE_FEATURE_AUTH)
 
 static const struct kw {
 	const char	*name;
@@ -64,18 +68,30 @@ IF_FEATURE_CGI(
 	{ "cgi_timeout",	T_MS,	offsetof(struct fx_conf, cgi_ms),
 	    1, MAX_MS },
 )
+	IF_FEATURE_CORS({ "cors_origins", T_WORDS,
+	    offsetof(struct fx_conf, cors_origins), 1, 64 },)
 	{ "dirlist",		T_BOOL,	offsetof(struct fx_conf, dirlist),
 	    0, 1 },
 	{ "dotfiles",		T_BOOL,	offsetof(struct fx_conf, dotfiles),
 	    0, 1 },
 	{ "error_log",		T_STR,	offsetof(struct fx_conf, error_log),
 	    0, 0 },
+	IF_FEATURE_ERROR_PAGE({ "error_page", T_LIST,
+	    offsetof(struct fx_conf, error_pages), 2, 32 },)
+	IF_FEATURE_FALLBACK({ "fallback", T_WORDS,
+	    offsetof(struct fx_conf, fallback), 1, 1 },)
 	{ "grace_timeout",	T_MS,	offsetof(struct fx_conf, grace_ms),
 	    0, MAX_MS },
 	{ "gzip_static",	T_BOOL,	offsetof(struct fx_conf, gzip_static),
 	    0, 1 },
+	IF_FEATURE_HEADERS({ "header", T_LIST,
+	    offsetof(struct fx_conf, headers), 3, 3 },)
 	{ "header_timeout",	T_MS,	offsetof(struct fx_conf, header_ms),
 	    1, MAX_MS },
+	IF_FEATURE_HEALTH({ "health_path", T_WORDS,
+	    offsetof(struct fx_conf, health_path), 1, 1 },)
+	IF_FEATURE_INDEX({ "index", T_WORDS,
+	    offsetof(struct fx_conf, index), 1, 16 },)
 	{ "keepalive_timeout",	T_MS,	offsetof(struct fx_conf, keepalive_ms),
 	    0, MAX_MS },
 	{ "listen",		T_LISTEN, 0, 0, 0 },
@@ -90,6 +106,8 @@ IF_FEATURE_CGI(
 	{ "refuse_root",	T_BOOL,	offsetof(struct fx_conf, refuse_root),
 	    0, 1 },
 	{ "root",		T_STR,	offsetof(struct fx_conf, root), 0, 0 },
+	IF_FEATURE_HEADERS({ "security_headers", T_BOOL,
+	    offsetof(struct fx_conf, security_headers), 0, 1 },)
 	{ "send_timeout",	T_MS,	offsetof(struct fx_conf, send_ms),
 	    1, MAX_MS },
 	{ "shutdown_delay",	T_MS,	offsetof(struct fx_conf, delay_ms),
@@ -139,14 +157,15 @@ conf_strdup(struct fx_conf *c, const char *s)
 
 /*
  * A list setting: val split into words (a word may be in double
- * quotes), k->min to k->max of them, appended to the list as one entry.
- * 0, or -1 with *why.
+ * quotes), k->min to k->max of them, as one entry appended to the list
+ * (T_LIST) or put in place of it (T_WORDS).  0, or -1 with *why.
  */
 static int
 conf_list(struct fx_conf *c, const struct kw *k, const char *val,
     const char **why)
 {
 	struct fx_conf_ent *e, **pp;
+	const char *bad;
 	size_t n = strlen(val), max = n / 2 + 2;
 	char *s, *w;
 	int argc = 0;
@@ -187,9 +206,14 @@ conf_list(struct fx_conf *c, const struct kw *k, const char *val,
 		*why = "too few values";
 		return -1;
 	}
+	if (fx_site_check(k->name, argc, e->argv, &bad) == -1) {
+		*why = bad;
+		return -1;
+	}
 	pp = (struct fx_conf_ent **)((char *)c + k->off);
-	while (*pp != NULL)
-		pp = &(*pp)->next;
+	if (k->type == T_LIST)
+		while (*pp != NULL)
+			pp = &(*pp)->next;
 	*pp = e;
 	return 0;
 }
@@ -332,7 +356,8 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 		}
 		return 0;
 	case T_LIST:
-		if (ENABLE_FEATURE_AUTH)
+	case T_WORDS:
+		if (CONF_LISTS)
 			return conf_list(c, k, val, why);
 		break;
 	case T_LISTEN:
@@ -405,8 +430,8 @@ conf_line(struct fx_conf *c, char *line, const char **why)
 	while (end > val && (end[-1] == ' ' || end[-1] == '\t'))
 		*--end = '\0';
 	/* A list setting splits its words itself. */
-	if (ENABLE_FEATURE_AUTH && (k = bsearch(key, kws, FX_NELEM(kws),
-	    sizeof(kws[0]), kw_cmp)) != NULL && k->type == T_LIST)
+	if (CONF_LISTS && (k = bsearch(key, kws, FX_NELEM(kws),
+	    sizeof(kws[0]), kw_cmp)) != NULL && k->type >= T_LIST)
 		return fx_conf_set(c, key, val, why);
 	if (*val == '"') {
 		if (end - val < 2 || end[-1] != '"') {

@@ -19,8 +19,9 @@ struct fx_cidr {
 
 /*
  * A list setting: each line (or -o, or FENIX_NAME) of a T_LIST keyword
- * appends one entry holding the line's words (a word may be in double
- * quotes).  Owned by the conf.
+ * appends one entry, a T_WORDS keyword replaces its entry; an entry
+ * holds the line's words (a word may be in double quotes).  Owned by
+ * the conf.
  */
 struct fx_conf_ent {
 	struct fx_conf_ent *next;
@@ -67,6 +68,13 @@ struct fx_conf {
 	int		 cgi_max;	/* CGI: scripts at once per worker */
 	struct fx_conf_ent *auth;	/* PREFIX FILE */
 	struct fx_auth	*auth_rules;	/* auth with its files read */
+	int		 security_headers; /* nosniff, Referrer-, Frame- */
+	struct fx_conf_ent *fallback;	/* SPA: the file for missing paths */
+	struct fx_conf_ent *health_path; /* answered without the disk */
+	struct fx_conf_ent *error_pages; /* CODE... FILE */
+	struct fx_conf_ent *headers;	/* PATTERN NAME VALUE */
+	struct fx_conf_ent *index;	/* index file names */
+	struct fx_conf_ent *cors_origins; /* ORIGIN... or "*" */
 	struct conf_str	*strs;		/* owned strings */
 };
 

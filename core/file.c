@@ -332,6 +332,7 @@ file_free(struct fx_file *f)
 	if (f->fd != -1)
 		close(f->fd);
 	free(f->data);
+	free(f->site_hdrs);
 	free(f);
 }
 

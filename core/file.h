@@ -28,6 +28,9 @@ enum fx_file_kind { FX_FILE_REG = 1, FX_FILE_DIR };
 
 struct fx_file {
 	char		*path;		/* decoded, normalised, "/..." */
+	char		*site_hdrs;	/* site.c: its header lines, or NULL */
+	size_t		 site_len;
+	int		 site_gz;	/* site_hdrs for it as a .gz variant */
 	char		*data;		/* whole content if small, else NULL */
 	const char	*type;		/* Content-Type */
 	long long	 size;

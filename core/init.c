@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "config.h"
 #include "init.h"
 #include "log.h"
 #include "notify.h"
@@ -286,6 +287,9 @@ fx_init_start(const char *pf, int subreaper, long long delay_ms,
 				if (quit_at == 0 && term_at == 0) {
 					fx_log_info("TERM: draining in %lld ms",
 					    delay_ms);
+					/* health_path: 503 from now on */
+					if (ENABLE_FEATURE_HEALTH)
+						signal_masters(SIGURG);
 					quit_at = fx_now_ms() + delay_ms;
 				}
 				break;

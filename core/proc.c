@@ -32,6 +32,7 @@
 #include "proc.h"
 #include "procfs.h"
 #include "psock.h"
+#include "site.h"
 #include "upgrade.h"
 #include "util.h"
 #include "worker.h"
@@ -119,7 +120,7 @@ fx_proc_exe_path(const char *argv0)
 }
 
 static const int master_sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
-    SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
+    SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, IF_FEATURE_HEALTH(SIGURG,) 0 };
 
 /* Workers for c: -w, else one per CPU; 1 to MAX_WORKERS. */
 static int
@@ -321,6 +322,8 @@ spawn(struct wk *w)
 	sigdelset(&sig_set, SIGINT);
 	sigdelset(&sig_set, SIGQUIT);
 	sigdelset(&sig_set, SIGUSR1);
+	if (ENABLE_FEATURE_HEALTH)
+		sigdelset(&sig_set, SIGURG);
 	sigprocmask(SIG_UNBLOCK, &sig_set, NULL);
 	drop_privileges(cur);
 	_exit(fx_worker_run(cur, ready_wr));
@@ -780,6 +783,16 @@ on_usr2(void)
 	}
 }
 
+#if ENABLE_FEATURE_HEALTH
+/* URG from init: a drain is coming, health_path answers 503 (site.h). */
+static void
+on_urg(void)
+{
+	fx_site_unready = 1;
+	signal_workers(WK_LIVE | WK_RETIRING, SIGURG);
+}
+#endif
+
 /* WINCH: stop our workers, keep the sockets (UP_STARTED to UP_PARKED). */
 static void
 on_winch(void)
@@ -848,7 +861,7 @@ static const struct {
 } handlers[] = {
 	{ SIGTERM, on_term }, { SIGINT, on_term }, { SIGQUIT, on_quit },
 	{ SIGHUP, on_hup }, { SIGUSR1, on_usr1 }, { SIGUSR2, on_usr2 },
-	{ SIGWINCH, on_winch },
+	{ SIGWINCH, on_winch }, IF_FEATURE_HEALTH({ SIGURG, on_urg },)
 };
 
 static void

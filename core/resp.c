@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "precomp.h"
 #include "resp.h"
+#include "site.h"
 
 #define LOCATION_MAX	700		/* longer Locations: on the heap */
 #define PRECOMP		ENABLE_FEATURE_PRECOMPRESSED
@@ -97,6 +98,18 @@ reset(struct fx_resp *r, int close)
 	r->owned = NULL;
 }
 
+char *
+fx_resp_start(struct fx_resp *r, int status)
+{
+	return start(r, status);
+}
+
+void
+fx_resp_finish(struct fx_resp *r, char *p, int ka10)
+{
+	finish(r, p, ka10);
+}
+
 /* The small HTML page of an error or redirect, into r->page. */
 static size_t
 page(struct fx_resp *r, int status)
@@ -124,6 +137,9 @@ error_ka(struct fx_resp *r, int status, int close, int head_only, int ka10,
 	size_t n;
 
 	reset(r, close);
+	if (ENABLE_FEATURE_ERROR_PAGE && fx_site.error_pages != NULL &&
+	    fx_site_error(r, status, head_only, ka10, extra, extra_len))
+		return;
 	n = page(r, status);
 	p = start(r, status);
 	p = PUTS(p, "Content-Type: text/html\r\nContent-Length: ");
@@ -277,11 +293,15 @@ if_range_holds(const struct fx_str *v, const struct fx_file *f)
 
 /* The 304 carries the validators and Vary of its 200 (RFC 9110 15.4.5). */
 static void
-not_modified(struct fx_resp *r, const struct fx_file *f, int vary, int ka10)
+not_modified(struct fx_resp *r, const struct fx_http_req *req,
+    struct fx_file *f, int vary, int enc, int ka10)
 {
 	char *p;
 
 	p = start(r, 304);
+	if (FX_SITE_HDRS && fx_site.extra)
+		p = fx_site_headers(p, r->hdr + FX_RESP_HDR_MAX - 64, req, f,
+		    enc);
 	p = PUTS(p, "ETag: ");
 	p = put(p, f->etag, f->etag_len);
 	p = PUTS(p, "\r\nLast-Modified: ");
@@ -339,7 +359,7 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 		fx_file_put(f);
 		return;
 	case 304:
-		not_modified(r, f, vary, ka10);
+		not_modified(r, req, f, vary, enc, ka10);
 		fx_file_put(f);
 		return;
 	}
@@ -376,6 +396,9 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 		p = put_num(p, (unsigned long long)f->size);
 		p = PUTS(p, "\r\n");
 	}
+	if (FX_SITE_HDRS && fx_site.extra)
+		p = fx_site_headers(p, r->hdr + FX_RESP_HDR_MAX - 80, req, f,
+		    enc);
 	if (enc != FX_ENC_NONE && !ENABLE_FEATURE_PRECOMPRESSED)
 		p = PUTS(p, "Content-Encoding: gzip\r\n");
 	else if (enc != FX_ENC_NONE) {
@@ -513,6 +536,8 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 	int ka10 = keep && req->minor == 0;
 
 	reset(r, !keep);
+	if (FX_SITE_EARLY && fx_site.early && fx_site_early(r, req, ka10))
+		return;
 	if (req->method != FX_M_GET && req->method != FX_M_HEAD) {
 		if (req->method == FX_M_UNKNOWN)
 			error_ka(r, 501, r->close, 0, ka10, NULL, 0);
@@ -535,7 +560,10 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 		error_ka(r, 404, r->close, head, ka10, NULL, 0);
 		return;
 	}
-	if ((status = fx_file_get(path, &f)) != 0) {
+	if ((status = fx_file_get(path, &f)) != 0 &&
+	    ENABLE_FEATURE_FALLBACK && status == 404 && fx_site_fallback(path))
+		status = fx_file_get(path, &f);
+	if (status != 0) {
 		error_ka(r, status, r->close, head, ka10, NULL, 0);
 		return;
 	}
@@ -546,8 +574,12 @@ fx_resp_build(struct fx_resp *r, const struct fx_http_req *req, int keep)
 			redirect(r, req, path, ka10);
 			return;
 		}
-		memcpy(path + n, "index.html", 11);
-		status = fx_file_get(path, &f);
+		if (ENABLE_FEATURE_INDEX && fx_site.index != NULL)
+			status = fx_site_index(path, n, sizeof(path), &f);
+		else {
+			memcpy(path + n, "index.html", 11);
+			status = fx_file_get(path, &f);
+		}
 		if (status == 0 && f->kind != FX_FILE_REG) {
 			fx_file_put(f);
 			status = 403;

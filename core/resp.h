@@ -53,6 +53,14 @@ void	fx_resp_error(struct fx_resp *r, int status, int close,
 void	fx_resp_done(struct fx_resp *r);
 
 /*
+ * For other answers built elsewhere (site.c): the status line, Server and
+ * Date into r->hdr, returning where the next header goes; then the
+ * Connection header and blank line after p, setting r->hdr_len.
+ */
+char	*fx_resp_start(struct fx_resp *r, int status);
+void	fx_resp_finish(struct fx_resp *r, char *p, int ka10);
+
+/*
  * Parse a Range value for a representation of size bytes.  Returns an
  * FX_RANGE_* outcome; with FX_RANGE_OK, *off and *len are the range.
  */

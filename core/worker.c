@@ -19,6 +19,7 @@
 #include "file.h"
 #include "log.h"
 #include "resp.h"
+#include "site.h"
 #include "util.h"
 #include "worker.h"
 
@@ -43,6 +44,10 @@ sig_read(struct fx_ev *ev, uint32_t events)
 		case SIGUSR1:
 			reopen = 1;
 			break;
+		default:	/* SIGURG from init: a drain is coming */
+			if (ENABLE_FEATURE_HEALTH)
+				fx_site_unready = 1;
+			break;
 		}
 	}
 }
@@ -51,7 +56,8 @@ int
 fx_worker_run(const struct fx_conf *conf, int ready_fd)
 {
 	/* HUP, USR2 and WINCH are the master's: the worker ignores them. */
-	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, 0 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1,
+	    IF_FEATURE_HEALTH(SIGURG,) 0 };
 	sigset_t set;
 	long long deadline = 0;
 	int fd;
@@ -67,6 +73,8 @@ fx_worker_run(const struct fx_conf *conf, int ready_fd)
 		fx_log_warn("signalfd");
 		return FX_EXIT_SYS;
 	}
+	if (FX_SITE_ANY)
+		fx_site_init(conf);
 	fx_conn_init(conf);
 	if (ENABLE_FEATURE_CGI)
 		(void)fx_cgi_init(conf);
@@ -92,6 +100,8 @@ fx_worker_run(const struct fx_conf *conf, int ready_fd)
 		if (stop)
 			break;
 		if (quit && deadline == 0) {
+			if (ENABLE_FEATURE_HEALTH)
+				fx_site_unready = 1;
 			fx_conn_drain();
 			deadline = fx_ev_now + conf->shutdown_ms;
 		}

@@ -863,6 +863,8 @@ def run_figure(ctx, fig, spec, results, notes):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fenix", default="obj/fenix")
+    ap.add_argument("--fenix-opt", action="append", metavar="NAME=VALUE",
+                    help="pass -o NAME=VALUE to fenix (repeatable)")
     ap.add_argument("--nginx", default=NGINX_DEFAULT)
     ap.add_argument("--h2o", default=H2O_DEFAULT)
     ap.add_argument("--rounds", type=int, default=2,

@@ -243,7 +243,8 @@ class Fenix(ServerSpec):
                 "-r", ctx.root, "-w", "1",
                 "-p", os.path.join(wdir, "fenix.pid"),
                 "-o", "max_conns=%d" % conns,
-                "-o", "backlog=%d" % ctx.backlog]
+                "-o", "backlog=%d" % ctx.backlog] + \
+            [a for o in (ctx.args.fenix_opt or []) for a in ("-o", o)]
 
     def settings(self, ctx, conns):
         return ("fenix server -w 1 -o max_conns=%d -o backlog=%d (access "

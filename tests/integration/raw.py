@@ -275,6 +275,32 @@ def cmd_noread(args):
     print("%d %d" % (status, len(body)))
 
 
+def cmd_until(args):
+    port, path, want, ready, go, maxs = args[0], args[1], int(args[2]), \
+        args[3], args[4], float(args[5])
+    req = ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode()
+    s = connect(port)
+    r = Reader(s)
+    s.sendall(req)
+    print(r.answer(False)[0])
+    sys.stdout.flush()
+    open(ready, "w").close()
+    t0 = time.monotonic()
+    while not os.path.exists(go):
+        if time.monotonic() - t0 > maxs:
+            die("%s never appeared" % go, 2)
+        time.sleep(0.05)
+    while True:
+        s.sendall(req)
+        status, hdrs, body = r.answer(False)
+        if status == want:
+            break
+        if time.monotonic() - t0 > maxs:
+            die("still %d after %g s" % (status, maxs), 2)
+        time.sleep(0.05)
+    print("%d %s" % (status, hdrs.get("connection", "-")))
+
+
 def main():
     if len(sys.argv) < 3:
         die(__doc__.strip(), 100)
@@ -282,7 +308,7 @@ def main():
     args = sys.argv[2:]
     fn = {"send": cmd_send, "talk": cmd_talk, "stall": cmd_stall,
           "slowloris": cmd_slowloris, "idle": cmd_idle,
-          "noread": cmd_noread}.get(cmd)
+          "noread": cmd_noread, "until": cmd_until}.get(cmd)
     if fn is None:
         die("unknown command %s" % cmd, 100)
     fn(args)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "conf.h"
 #include "test.h"
 
@@ -139,6 +140,42 @@ conf_file(void)
 	(void)system(path);
 }
 
+/* List settings: words, quotes, append (T_LIST), replace (T_WORDS). */
+static void
+conf_lists(void)
+{
+	struct fx_conf c;
+	const char *why = NULL;
+
+	if (!ENABLE_FEATURE_HEADERS || !ENABLE_FEATURE_INDEX)
+		return;
+	fx_conf_defaults(&c);
+	CHECK(fx_conf_set(&c, "header",
+	    "/a/*  Cache-Control \"public, max-age=60\"", &why) == 0);
+	CHECK(c.headers != NULL && c.headers->argc == 3 &&
+	    strcmp(c.headers->argv[0], "/a/*") == 0 &&
+	    strcmp(c.headers->argv[2], "public, max-age=60") == 0 &&
+	    c.headers->argv[3] == NULL);
+	CHECK(fx_conf_set(&c, "header", "*.html X-A \"\"", &why) == 0 &&
+	    c.headers->next != NULL && c.headers->next->argv[2][0] == '\0');
+	CHECK(fx_conf_set(&c, "header", "/x X-A", &why) == -1 &&
+	    strcmp(why, "too few values") == 0);
+	CHECK(fx_conf_set(&c, "header", "/x X-A b c", &why) == -1 &&
+	    strcmp(why, "too many values") == 0);
+	CHECK(fx_conf_set(&c, "header", "/x X-A \"b", &why) == -1 &&
+	    strcmp(why, "unterminated quote") == 0);
+	CHECK(fx_conf_set(&c, "header", "/x X-A \"b\"c", &why) == -1);
+	CHECK(fx_conf_set(&c, "header", "/x Content-Length 1", &why) == -1);
+	CHECK(fx_conf_set(&c, "header", "x X-A b", &why) == -1);
+	CHECK(fx_conf_set(&c, "index", "a.html b.htm", &why) == 0 &&
+	    fx_conf_set(&c, "index", "c.html", &why) == 0 &&
+	    c.index->argc == 1 && strcmp(c.index->argv[0], "c.html") == 0 &&
+	    c.index->next == NULL);
+	CHECK(fx_conf_set(&c, "index", "a/b", &why) == -1);
+	CHECK(fx_conf_set(&c, "index", "", &why) == -1);
+	fx_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -146,6 +183,7 @@ main(void)
 	const char *why = NULL;
 	size_t i;
 
+	conf_lists();
 	fx_conf_defaults(&c);
 	CHECK(c.header_ms == 60000 && c.keepalive_ms == 75000 &&
 	    c.send_ms == 60000);
