@@ -27,6 +27,32 @@ CFLAGS = -std=c99 -D_GNU_SOURCE -Wall -Wextra -g -O1 \
 LDFLAGS = -fsanitize=address,undefined
 endif
 
+# `make CROSS=aarch64|armhf|riscv64`: a static musl binary for that target
+# with Debian's cross gcc and the target's musl-dev (its musl-gcc.specs),
+# objects in obj/ARCH/; `make check CROSS=ARCH` runs the tests under
+# qemu-user through binfmt_misc.
+CROSS_TRIPLE_aarch64 = aarch64-linux-gnu
+CROSS_TRIPLE_armhf = arm-linux-gnueabihf
+CROSS_TRIPLE_riscv64 = riscv64-linux-gnu
+CROSS_MUSL_aarch64 = aarch64-linux-musl
+CROSS_MUSL_armhf = arm-linux-musleabihf
+CROSS_MUSL_riscv64 = riscv64-linux-musl
+CROSS_DEB_aarch64 = arm64
+CROSS_DEB_armhf = armhf
+CROSS_DEB_riscv64 = riscv64
+CROSS_QEMU_aarch64 = aarch64
+CROSS_QEMU_armhf = arm
+CROSS_QEMU_riscv64 = riscv64
+ifneq ($(CROSS),)
+ifeq ($(CROSS_TRIPLE_$(CROSS)),)
+$(error CROSS=$(CROSS): not one of aarch64 armhf riscv64)
+endif
+CROSS_SPECS = /usr/lib/$(CROSS_MUSL_$(CROSS))/musl-gcc.specs
+CC = $(CROSS_TRIPLE_$(CROSS))-gcc -specs $(CROSS_SPECS)
+O = obj/$(CROSS)
+LDFLAGS += -Wl,-z,max-page-size=4096
+endif
+
 -include config.mak
 
 PREFIX ?= /usr/local
@@ -56,8 +82,10 @@ $(CONFIG_H): .config Kconfig configs/config.awk
 	awk -f configs/config.awk Kconfig .config > $@.tmp && mv $@.tmp $@
 
 # musl-gcc missing: install Debian's musl-tools as root, else say how.
+# CROSS=ARCH: the cross gcc and musl-dev:ARCH (configs/cross.sh tools).
 musl:
-	@if [ "$(CC)" = musl-gcc ] && ! command -v musl-gcc >/dev/null; then \
+	@if [ -n "$(CROSS)" ]; then exec sh configs/cross.sh tools $(CROSS); fi; \
+	if [ "$(CC)" = musl-gcc ] && ! command -v musl-gcc >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "make: musl-gcc missing, installing musl-tools (apt-get)"; \
 			apt-get update -qq && apt-get install -y -qq musl-tools \
@@ -85,7 +113,12 @@ $(O)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/test.h
 unit: $(UNIT_BINS)
 
 check: $(BIN) $(UNIT_BINS) lint
+ifneq ($(CROSS),)
+	@sh configs/cross.sh qemu $(CROSS)
+	@FENIX_QEMU=$(CROSS) sh tests/run.sh $(BIN) $(UNIT_BINS)
+else
 	@sh tests/run.sh $(BIN) $(UNIT_BINS)
+endif
 
 # A browser's view: headless Chromium, an SPA, auth, fallback, 304s.
 check-browser: $(BIN)
