@@ -329,7 +329,7 @@ log_request(struct fx_conn *c)
 {
 	struct fx_busy *b = c->b;
 
-	if (fx_alog_on())
+	if (ENABLE_FEATURE_ACCESS_LOG && fx_alog_on())
 		fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET, c->addr,
 		    b->req.method_name.p != NULL ? &b->req : NULL,
 		    b->resp.status, b->body_sent);
@@ -914,7 +914,7 @@ fx_conn_init(const struct fx_conf *cf)
 	t_accept.fn = accept_retry;
 	t_flush.fn = flush_tick;
 	t_reap.fn = reap;
-	if (fx_alog_on())
+	if (ENABLE_FEATURE_ACCESS_LOG && fx_alog_on())
 		fx_timer_arm(&q_flush, &t_flush);
 	nlsns = 0;
 	for (i = 0; i < cf->nlisten; i++) {

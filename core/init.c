@@ -213,7 +213,7 @@ fx_init_start(const char *pf, int subreaper, long long delay_ms,
 	sigprocmask(SIG_BLOCK, &set, &old);
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fx_fatal(FX_EXIT_SYS, "signalfd");
-	if ((child = fork()) == -1)
+	if ((child = _Fork()) == -1)
 		fx_fatal(FX_EXIT_SYS, "fork");
 	if (child == 0) {
 		close(fd);

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -263,12 +262,11 @@ drop_privileges(const struct fx_conf *c)
 	if (c->uid == -1)
 		return;
 	g = (gid_t)c->gid;
-	if (setgroups(1, &g) == -1 || setgid(g) == -1 ||
-	    setuid((uid_t)c->uid) == -1)
+	if (fx_setids((uid_t)c->uid, g) == -1)
 		fx_fatal(FX_EXIT_SYS, "cannot become user %s", c->user);
 	if (getuid() != (uid_t)c->uid || geteuid() != (uid_t)c->uid ||
 	    getgid() != g || getegid() != g ||
-	    (c->uid != 0 && setuid(0) != -1))
+	    (c->uid != 0 && fx_setuid(0) != -1))
 		fx_fatalx(FX_EXIT_SYS, "privileges not dropped to %s", c->user);
 }
 
@@ -279,7 +277,7 @@ spawn(struct wk *w)
 
 	if (ENABLE_FEATURE_COUNTERS)
 		fx_ctr_spawn((int)(w - wks));
-	pid = fork();
+	pid = _Fork();
 	if (pid == -1) {
 		fx_log_warn("fork");
 		w->respawn_at = fx_now_ms() + BACKOFF_MAX_MS / 10;
@@ -561,13 +559,13 @@ daemonize(void)
 	pid_t pid;
 	int fd;
 
-	if ((pid = fork()) == -1)
+	if ((pid = _Fork()) == -1)
 		fx_fatal(FX_EXIT_SYS, "fork");
 	if (pid > 0)
 		_exit(FX_EXIT_OK);
 	if (setsid() == -1)
 		fx_fatal(FX_EXIT_SYS, "setsid");
-	if ((pid = fork()) == -1)
+	if ((pid = _Fork()) == -1)
 		fx_fatal(FX_EXIT_SYS, "fork");
 	if (pid > 0)
 		_exit(FX_EXIT_OK);

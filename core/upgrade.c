@@ -128,7 +128,7 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 			return -1;
 		}
 	}
-	pid = fork();
+	pid = _Fork();
 	if (pid == 0) {
 		/*
 		 * Only the listeners cross the exec: everything else gets

@@ -34,6 +34,13 @@ int	fx_parse_num(const char *s, long long min, long long max,
 /* Parse seconds with an optional fraction ("1.5") into milliseconds. */
 int	fx_parse_msec(const char *s, long long max_ms, long long *out);
 
+/*
+ * setuid(2) / setgroups({gid}), setgid(2) and setuid(2), for a process of
+ * one thread only.  0 or -1 (errno).
+ */
+int	fx_setuid(uid_t uid);
+int	fx_setids(uid_t uid, gid_t gid);
+
 /* write(2) all of buf, retrying on EINTR and short writes.  0 or -1. */
 int	fx_write_all(int fd, const void *buf, size_t n);
 
