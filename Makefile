@@ -8,13 +8,15 @@ CC ?= musl-gcc
 ifeq ($(origin CC),default)
 CC = musl-gcc
 endif
-CFLAGS ?= -Os
+CFLAGS ?= -Os -flto -flto-partition=none
 CFLAGS += -std=c99 -D_GNU_SOURCE -DNDEBUG -Wall -Wextra \
 	-Werror=implicit-function-declaration \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-stack-protector
+# common-page-size: the data segment's file offset is not rounded up to a
+# page (up to 4 KiB of padding in the file); it shares the text's last page.
 LDFLAGS += -static -Wl,--gc-sections -s -Wl,-z,noseparate-code \
-	-Wl,-z,norelro -Wl,--build-id=none
+	-Wl,-z,norelro -Wl,--build-id=none -Wl,-z,common-page-size=64
 O = obj
 
 # `make check SANITIZE=1`: the same tests on a glibc build with ASan+UBSan.
@@ -59,6 +61,10 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 
 SRCS = $(wildcard core/*.c applets/*.c)
+# core/alloc.c replaces musl's malloc; ASan and libFuzzer bring their own.
+ifeq ($(SANITIZE),1)
+SRCS := $(filter-out core/alloc.c,$(SRCS))
+endif
 OBJS = $(SRCS:%.c=$(O)/%.o)
 CORE_OBJS = $(filter-out $(O)/core/main.o,$(filter $(O)/core/%,$(OBJS)))
 UNIT_SRCS = $(wildcard tests/unit/*_test.c)
@@ -67,7 +73,7 @@ BIN = $(O)/fenix
 CONFIG_H = obj/config.h
 
 .PHONY: all check check-browser unit lint defconfig tiny_defconfig menuconfig clean \
-	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size musl \
+	install run fuzz fuzz-bins diff-nginx bench bench-upgrade size sizes musl \
 	mutate chaos
 .SUFFIXES:
 
@@ -115,7 +121,8 @@ unit: $(UNIT_BINS)
 check: $(BIN) $(UNIT_BINS) lint
 ifneq ($(CROSS),)
 	@sh configs/cross.sh qemu $(CROSS)
-	@FENIX_QEMU=$(CROSS) sh tests/run.sh $(BIN) $(UNIT_BINS)
+	@FENIX_QEMU=$(CROSS) FENIX_SLOW=$${FENIX_SLOW:-4} \
+		sh tests/run.sh $(BIN) $(UNIT_BINS)
 else
 	@sh tests/run.sh $(BIN) $(UNIT_BINS)
 endif
@@ -143,6 +150,10 @@ menuconfig:
 size: $(BIN)
 	size $(BIN)
 
+# `make sizes`: the README's table of sizes, per architecture and config.
+sizes:
+	@sh configs/sizes.sh README.md
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/fenix
@@ -164,8 +175,8 @@ FUZZ_TARGETS = http path range etag date conf listen conn
 FUZZ_BINS = $(FUZZ_TARGETS:%=obj/fuzz/%_fuzz)
 FUZZ_CFLAGS = -std=c99 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_OBJS = $(patsubst %.c,obj/fuzz/%.o,$(filter-out core/main.c,\
-	$(wildcard core/*.c)))
+FUZZ_OBJS = $(patsubst %.c,obj/fuzz/%.o,$(filter-out core/main.c \
+	core/alloc.c,$(wildcard core/*.c)))
 # conn_fuzz drives conn.c through wrapped accept4, I/O and parsers.
 FUZZ_LIBS_conn = -Wl,--wrap=accept4,--wrap=read,--wrap=writev \
 	-Wl,--wrap=send,--wrap=sendfile \

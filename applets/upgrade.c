@@ -167,7 +167,7 @@ copy_file(const char *src, const char *dst)
 static int
 install(const char *src, const char *dst, pid_t old)
 {
-	char old_path[PATH_MAX + 8], exe[64], *slash;
+	char old_path[PATH_MAX + 8], exe[PATH_MAX], *slash;
 	struct stat run, cur, prev;
 	int dfd;
 
@@ -176,8 +176,8 @@ install(const char *src, const char *dst, pid_t old)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fx_snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)old);
-	if (stat(exe, &run) == -1)
+	if (fx_procfs_exe_file(old, exe, sizeof(exe)) == -1 ||
+	    stat(exe, &run) == -1)
 		return -1;
 	if (stat(dst, &cur) == 0 && same_file(&cur, &run)) {
 		if (unlink(old_path) == -1 && errno != ENOENT)

@@ -5,7 +5,8 @@
 # and its binfmt_misc entry (the tests exec the binary, and fenix execs
 # itself on upgrade).  As root it installs or registers what is missing;
 # otherwise it says what to run and exits 1.
-# Usage: configs/cross.sh tools|qemu aarch64|armhf|riscv64
+# `check ARCH` only says (exit 1) whether the tools are missing.
+# Usage: configs/cross.sh tools|check|qemu aarch64|armhf|riscv64
 
 set -u
 what=$1 arch=$2
@@ -84,6 +85,7 @@ qemu() {
 
 case $what in
 tools) tools ;;
+check) root=0 tools 2>/dev/null ;;
 qemu) qemu ;;
-*) echo "usage: configs/cross.sh tools|qemu ARCH" >&2; exit 1 ;;
+*) echo "usage: configs/cross.sh tools|check|qemu ARCH" >&2; exit 1 ;;
 esac

@@ -140,6 +140,39 @@ fx_procfs_generation(pid_t pid)
 	return 1;
 }
 
+/* qemu-user's interpreter, as binfmt_misc starts it for a foreign ELF. */
+static int
+is_emulator(const char *path)
+{
+	const char *b = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+	    path;
+
+	return strncmp(b, "qemu-", 5) == 0 || fx_strstr(b, "-binfmt-") != NULL;
+}
+
+/*
+ * A process under qemu-user: its /proc/PID/exe is the emulator, and the
+ * binary is the path binfmt_misc handed the emulator (the second word of
+ * its command line), if that is absolute.  0, or -1 with ENOEXEC.
+ */
+static int
+emulated(pid_t pid, char *buf, size_t len)
+{
+	char path[64], cl[PATH_MAX * 2], *w;
+	ssize_t n;
+
+	fx_snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((n = slurp(path, cl, sizeof(cl))) <= 0)
+		return -1;
+	w = cl + strlen(cl) + 1;
+	if (w >= cl + n || w[0] != '/' || strlen(w) >= len) {
+		errno = ENOEXEC;
+		return -1;
+	}
+	memcpy(buf, w, strlen(w) + 1);
+	return 0;
+}
+
 int
 fx_procfs_exe(pid_t pid, char *buf, size_t len)
 {
@@ -150,7 +183,20 @@ fx_procfs_exe(pid_t pid, char *buf, size_t len)
 	if ((n = readlink(path, buf, len - 1)) == -1)
 		return -1;
 	buf[n] = '\0';
-	return 0;
+	return is_emulator(buf) ? emulated(pid, buf, len) : 0;
+}
+
+int
+fx_procfs_exe_file(pid_t pid, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	fx_snprintf(buf, len, "/proc/%ld/exe", (long)pid);
+	if ((n = readlink(buf, exe, sizeof(exe) - 1)) == -1)
+		return -1;
+	exe[n] = '\0';
+	return is_emulator(exe) ? emulated(pid, buf, len) : 0;
 }
 
 long long
@@ -402,9 +448,21 @@ fx_procfs_master(pid_t pid, const char *pidfile)
 	end = buf + n;
 	if (end[-1] != '\0')
 		*end++ = '\0';	/* slurp left room for it */
+	/*
+	 * qemu-user through binfmt_misc (a foreign-architecture container):
+	 * the kernel starts the interpreter with the binary's path and,
+	 * flag P, its argv[0]: skip the first two words.
+	 */
+	w = buf;
+	if (is_emulator(w)) {
+		for (r = 0; r < 2 && w < end; r++)
+			w += strlen(w) + 1;
+		if (w >= end)
+			return 0;
+	}
 	/* The applet: basename server or fenix-server, or fenix server. */
-	base = strrchr(buf, '/') != NULL ? strrchr(buf, '/') + 1 : buf;
-	w = buf + strlen(buf) + 1;
+	base = strrchr(w, '/') != NULL ? strrchr(w, '/') + 1 : w;
+	w += strlen(w) + 1;
 	if (strncmp(base, "fenix-", 6) == 0)
 		base += 6;
 	if (strcmp(base, "server") != 0) {

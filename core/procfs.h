@@ -31,8 +31,17 @@ int	fx_procfs_children(pid_t pid, pid_t *out, int max);
 /* FENIX_GENERATION from pid's environment: N, 1 if unset, -1 unknown. */
 int	fx_procfs_generation(pid_t pid);
 
-/* readlink of /proc/pid/exe into buf.  0 or -1. */
+/*
+ * readlink of /proc/pid/exe into buf; under qemu-user, where that is the
+ * emulator, the binary's path from the command line.  0 or -1.
+ */
 int	fx_procfs_exe(pid_t pid, char *buf, size_t len);
+
+/*
+ * A name that opens the binary pid runs, into buf: "/proc/PID/exe", or
+ * under qemu-user the binary's path.  0 or -1.
+ */
+int	fx_procfs_exe_file(pid_t pid, char *buf, size_t len);
 
 /* Seconds since pid started, or -1. */
 long long fx_procfs_uptime(pid_t pid);

@@ -426,7 +426,7 @@ closed"
 # One worker keeps answering while a client does not read a 5 MiB body.
 rm -f "$T_DIR/ready" "$T_DIR/go"
 start_bg python3 "$HERE/raw.py" noread "$port" /big.bin "$T_DIR/ready" \
-    "$T_DIR/go" 30 >"$T_DIR/noread.out" 2>&1
+    "$T_DIR/go" $((30 * T_SLOW)) >"$T_DIR/noread.out" 2>&1
 t_ok "the stalled client has sent its request" 'poll 15 test -f "$T_DIR/ready"'
 n=0 ok=0
 while [ "$n" -lt 20 ]; do

@@ -244,6 +244,7 @@ t_case "$C_SERVES" \
     'curl -s -o /dev/null --max-time 5 -w "%{http_code}" \
     "http://127.0.0.1:$port/"' 200
 m=$(cat "$ns/pid")
+qemu_skipping "/proc/PID/cmdline starts with the emulator"
 t_case "$C_PID1" \
     'nsx cat /proc/1/cmdline | tr "\0" " " | cut -d" " -f1-2
     nsx cat /proc/1/comm
@@ -256,6 +257,7 @@ fenix
 master $m ppid 1
 shape init 1 master 1 workers 2 zombies 0 other 0
 1"
+qemu_done
 
 # Five processes that double-fork inside the namespace: each grandchild
 # writes its pid and waits on its own fifo, so it is an orphan (init its
@@ -421,8 +423,10 @@ while [ "$i" -lt 20 ]; do
 	prev=$cur
 done
 t_case "$C_UPGRADE: every fenix upgrade exits 0" 'echo "${up_rc:-ok}"' ok
+qemu_skipping "/proc/PID/cmdline starts with the emulator"
 t_case "$C_UPGRADE: PID 1 is still fenix init after each" \
     'echo "${up_pid1:-ok}"' ok
+qemu_done
 t_case "$C_UPGRADE: one master (new pid each time) and 2 workers after each" \
     'echo "${up_shape:-ok}${up_same:+ same master:$up_same}"' ok
 t_case "$C_UPGRADE: the last master is generation 21, init's child" \
@@ -510,6 +514,7 @@ sub() {
 	    grep -c "init for master")"
 }
 sub >"$T_DIR/sub.out" 2>&1
+qemu_skipping "prctl PR_SET_CHILD_SUBREAPER is EINVAL in qemu 7.2"
 t_case "$C_SUBREAPER" 'cat "$T_DIR/sub.out"' "init's child is the master: yes
 1
 upgrade exit 0
@@ -519,5 +524,6 @@ the new master's parent is init: yes
 answers 200
 init exit 0
 inits started: 1"
+qemu_done
 
 t_exit

@@ -129,9 +129,30 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# Under qemu-user (make check CROSS=ARCH sets FENIX_QEMU=ARCH) the binary
+# runs several times slower: FENIX_SLOW=N stretches every poll deadline
+# N times.
+T_SLOW=${FENIX_SLOW:-1}
+
+# under_qemu: the binary under test runs under qemu-user.
+under_qemu() {
+	[ -n "${FENIX_QEMU:-}" ]
+}
+
+# qemu_skipping REASON: the cases up to qemu_done SKIP under qemu-user
+# only, with REASON (what qemu-user cannot do); a broken block stays so.
+qemu_skipping() {
+	under_qemu && [ -z "$T_SKIPPING" ] && T_SKIPPING="qemu-user: $1"
+	return 0
+}
+
+qemu_done() {
+	case $T_SKIPPING in "qemu-user: "*) T_SKIPPING= ;; esac
+}
+
 # poll SECONDS COMMAND...: run COMMAND until it succeeds or time runs out.
 poll() {
-	t_deadline=$(($(date +%s) + $1 + 1))
+	t_deadline=$(($(date +%s) + $1 * T_SLOW + 1))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(date +%s)" -ge "$t_deadline" ] && return 1

@@ -293,8 +293,10 @@ t_ok "fenix upgrade: the old master is gone" 'poll 5 gone "$m"'
 t_ok "fenix upgrade: the pid file names the new master" \
     '[ "$n" != "$m" ] && alive "$n"'
 t_case "fenix upgrade: the generation increments" 'gen "$n"' $((g + 1))
+qemu_skipping "/proc/PID/exe of an emulated process is the emulator"
 t_case "fenix upgrade: the new master runs the installed path" \
     'readlink "/proc/$n/exe"' "$BIN"
+qemu_done
 t_ok "fenix upgrade: the installed binary is NEW" \
     'cmp "$BIN" "$T_DIR/new/fenix"'
 t_ok "fenix upgrade: PATH.old is the previous binary" \
@@ -339,10 +341,12 @@ for mode in keepalive close; do
 	n=$(cat "$pidf")
 	t_case "20 upgrades under load ($mode): generation $((g + 20))" \
 	    'gen "$n"' $((g + 20))
+	qemu_skipping "/proc/PID/exe of an emulated process is the emulator"
 	t_ok "20 upgrades under load ($mode): one master and its workers left" \
 	    'poll 5 nkids_is "$n" 2
 	    o=$(ours); f=$(family "$n"); echo "ours: $o"; echo "master: $f"
 	    [ "$o" = "$f" ]'
+	qemu_done
 	t_mended
 done
 
@@ -468,8 +472,10 @@ port=$(free_port)
 start_cmd sym env PATH="$T_DIR/path:$PATH" server -l "127.0.0.1:$port" \
     -r "$W" -w 1 -p "$T_DIR/sym.pid" -e "$T_DIR/sym.err" &&
     poll 5 answers "$port" || t_broken "server sym did not start"
+qemu_skipping "/proc/PID/cmdline starts with the emulator"
 t_case "started as \"server\" from PATH (argv[0] has no /)" \
     'tr "\0" " " <"/proc/$master/cmdline" | cut -d" " -f1' server
+qemu_done
 upgrade -p "$pidf" -w 0
 adopt "$pidf"
 t_case "fenix upgrade of a server started through PATH: exit 0" \
