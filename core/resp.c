@@ -253,13 +253,18 @@ fx_etag_match(const char *s, size_t n, const char *etag, int weak)
 	size_t i = 0, j, elen = strlen(etag);
 	int w;
 
+	/* "*" OR a list of tags (RFC 9110 13.1.1-2): "*" only alone. */
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i == 1 && s[i] == '*')
+		return 1;
 	while (i < n) {
 		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
 			i++;
 		if (i == n)
 			break;
-		if (s[i] == '*')
-			return 1;
 		w = n - i >= 2 && s[i] == 'W' && s[i + 1] == '/';
 		if (w)
 			i += 2;

@@ -68,8 +68,9 @@ int	fx_range_parse(const char *s, size_t n, long long size, long long *off,
 	    long long *len);
 
 /*
- * Does an If-Match or If-None-Match list match etag, or is it "*"?  With
- * weak 0 (If-Match) a W/ tag never matches (RFC 9110 8.8.3.2).
+ * Does an If-Match or If-None-Match list match etag, or is it "*" alone
+ * ("*" inside a list is malformed: no match)?  With weak 0 (If-Match) a
+ * W/ tag never matches (RFC 9110 8.8.3.2).
  */
 int	fx_etag_match(const char *list, size_t n, const char *etag,
 	    int weak);

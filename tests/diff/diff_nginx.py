@@ -263,8 +263,8 @@ def bad_chunked(data):
         p += n + 2
     while True:			# the trailer section
         e = body.find(b"\n", p)
-        if e == -1:
-            return False
+        if e == -1:		# cut short: malformed only with a bare CR
+            return bool(re.search(rb"\r[^\n]", body[p:]))
         line = body[p:e].rstrip(b"\r")
         if not line:
             return False
@@ -285,11 +285,17 @@ PREDICATES = {
 
 
 def status_match(pat, mine, other):
-    """A status glob; "other+*" is the other's statuses and one more."""
+    """A status glob; "other+*" is the other's statuses and one more;
+    "GLOB,same" a first status matching GLOB, then the other's after its
+    first."""
     if pat == "other+*":
         a = [] if other == "none" else other.split(",")
         b = mine.split(",")
         return len(b) == len(a) + 1 and b[:-1] == a
+    if pat.endswith(",same"):
+        a, b = mine.split(","), other.split(",")
+        return (len(a) > 1 and a[1:] == b[1:] and
+                fnmatch.fnmatchcase(a[0], pat[:-5]))
     return fnmatch.fnmatchcase(mine, pat)
 
 

@@ -3,8 +3,8 @@
  * etag_fuzz.c - libFuzzer target for fx_etag_match (core/resp.c): the
  * input up to the first newline is the ETag, the rest the If-None-Match
  * list, compared weakly (If-None-Match) and strongly (If-Match).  A
- * strong match is a weak one too; "*" or the ETag itself, alone or among
- * others, matches both ways; W/ and the ETag matches only weakly.
+ * strong match is a weak one too; "*" alone, or the ETag itself alone or
+ * among others, matches both ways; W/ and the ETag matches only weakly.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
 # One server per scenario, each on a free port of 127.0.0.1, its root built
 # in $T_DIR/www.  Raw-socket cases go through raw.py.
 . "$(dirname "$0")/lib.sh"
-plan 148
+plan 150
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
@@ -177,6 +177,10 @@ t_case "If-None-Match with the ETag in a list: 304" \
 t_case "If-None-Match with the weak W/ETag: 304" \
     'code /hello.txt -H "If-None-Match: W/$etag"' 304
 t_case "If-None-Match: * is 304" 'code /hello.txt -H "If-None-Match: *"' 304
+t_case "If-None-Match: \"*\" in a list is no wildcard (RFC 9110 13.1.2): 200" \
+    'code /hello.txt -H "If-None-Match: \"aaa-1\", *"' 200
+t_case "If-None-Match: W/\"6\"* is malformed, no wildcard: 200" \
+    'code /hello.txt -H "If-None-Match: W/\"6\"*"' 200
 t_case "If-None-Match with another ETag: 200" \
     'code /hello.txt -H "If-None-Match: \"5f5e1000-e\""' 200
 t_case "If-Modified-Since equal to Last-Modified: 304" \

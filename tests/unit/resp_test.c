@@ -75,6 +75,12 @@ main(void)
 	CHECK(!fx_etag_match("W/\"a-1\"", 7, "\"a-1\"", 0));
 	CHECK(fx_etag_match("W/\"a-1\", \"a-1\"", 14, "\"a-1\"", 0));
 	CHECK(fx_etag_match("*", 1, "\"a-1\"", 0));
+	/* "*" counts only alone (RFC 9110 13.1.2); in a list: malformed. */
+	CHECK(fx_etag_match(" * ", 3, "\"a-1\"", 1));
+	CHECK(!fx_etag_match("\"a\", *", 7, "\"a-1\"", 1));
+	CHECK(!fx_etag_match("W/\"6\"*", 6, "\"a-1\"", 1));
+	CHECK(!fx_etag_match("\"\"\"\"*", 5, "\"a-1\"", 1));
+	CHECK(!fx_etag_match("*, \"a-1\"", 8, "\"b-1\"", 0));
 
 	fx_http_date(784111777, buf);
 	CHECK(strcmp(buf, "Sun, 06 Nov 1994 08:49:37 GMT") == 0);
