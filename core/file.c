@@ -496,6 +496,7 @@ file_open(const char *path, int *status)
 	f->ino = st.st_ino;
 	f->checked = fx_file_clock;
 	f->type = fx_mime_type(path);
+	f->type_len = strlen(f->type);
 	if (ENABLE_FEATURE_PRECOMPRESSED)	/* "mtime-size.br" */
 		fx_snprintf(f->etag, sizeof(f->etag), "\"%llx-%llx%s\"",
 		    (unsigned long long)f->mtime, (unsigned long long)f->size,

@@ -33,6 +33,7 @@ struct fx_file {
 	int		 site_gz;	/* site_hdrs for it as a .gz variant */
 	char		*data;		/* whole content if small, else NULL */
 	const char	*type;		/* Content-Type */
+	size_t		 type_len;	/* strlen(type) */
 	long long	 size;
 	time_t		 mtime;
 	long		 mtime_ns;

@@ -384,7 +384,7 @@ serve_file(struct fx_resp *r, const struct fx_http_req *req,
 	}
 	p = start(r, range == FX_RANGE_OK ? 206 : 200);
 	p = PUTS(p, "Content-Type: ");
-	p = put_str(p, type);
+	p = put(p, type, type == f->type ? f->type_len : strlen(type));
 	p = PUTS(p, "\r\nContent-Length: ");
 	p = put_num(p, (unsigned long long)len);
 	p = PUTS(p, "\r\nLast-Modified: ");
