@@ -246,20 +246,26 @@ kill "$master" 2>/dev/null
 t_mended
 
 # TERM to init with shutdown_delay: 503 at once, files still served.
-port=$(free_port)
-start_bg "$FENIX" server -s -D 30 -l "127.0.0.1:$port" -r "$W" -w 1 \
-    -e "$T_DIR/init.err" -p "$T_DIR/init.pid" -o health_path=/healthz \
-    </dev/null 2>>"$T_DIR/init.log"
-init=$T_LAST
-poll 10 answers "$port" /healthz || t_broken "init did not start"
-kill -TERM "$init"
+qemu_skipping "prctl PR_SET_CHILD_SUBREAPER is EINVAL in qemu 7.2 (-s)"
+if [ -z "$T_SKIPPING" ]; then
+	port=$(free_port)
+	start_bg "$FENIX" server -s -D 30 -l "127.0.0.1:$port" -r "$W" \
+	    -w 1 -e "$T_DIR/init.err" -p "$T_DIR/init.pid" \
+	    -o health_path=/healthz </dev/null 2>>"$T_DIR/init.log"
+	init=$T_LAST
+	poll 10 answers "$port" /healthz || t_broken "init did not start"
+	kill -TERM "$init"
+fi
 t_ok "health: 503 once init got TERM" \
     'poll 10 health_is 503'
 t_case "health: files still served during shutdown_delay" \
     'hget "%{http_code}" /index.html' 200
 t_ok "health: init still runs" 'alive $init'
-kill -QUIT "$init" 2>/dev/null
-poll 10 gone "$init" || kill -KILL "$init" 2>/dev/null
+if [ -z "$T_SKIPPING" ]; then
+	kill -QUIT "$init" 2>/dev/null
+	poll 10 gone "$init" || kill -KILL "$init" 2>/dev/null
+fi
+qemu_done
 t_mended
 
 t_exit
