@@ -246,7 +246,7 @@ kill "$master" 2>/dev/null
 t_mended
 
 # TERM to init with shutdown_delay: 503 at once, files still served.
-qemu_skipping "prctl PR_SET_CHILD_SUBREAPER is EINVAL in qemu 7.2 (-s)"
+qemu_skipping "prctl PR_SET_CHILD_SUBREAPER is EINVAL in qemu 7.2, -s exits"
 if [ -z "$T_SKIPPING" ]; then
 	port=$(free_port)
 	start_bg "$FENIX" server -s -D 30 -l "127.0.0.1:$port" -r "$W" \
