@@ -80,45 +80,6 @@ static int generation;
 #define STOP_DRAIN	1
 #define STOP_FAST	2
 
-char *
-fx_proc_exe_path(const char *argv0)
-{
-	char cwd[PATH_MAX], buf[PATH_MAX];
-	const char *path, *end;
-	struct stat st;
-	size_t n;
-
-	if (strchr(argv0, '/') != NULL) {
-		if (argv0[0] == '/')
-			return strdup(argv0);
-		while (argv0[0] == '.' && argv0[1] == '/')
-			argv0 += 2;
-		if (getcwd(cwd, sizeof(cwd)) == NULL ||
-		    (size_t)fx_snprintf(buf, sizeof(buf), "%s/%s", cwd,
-		    argv0) >=
-		    sizeof(buf))
-			return NULL;
-		return strdup(buf);
-	}
-	if ((path = getenv("PATH")) == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (; *path != '\0'; path = *end ? end + 1 : end) {
-		end = path + strcspn(path, ":");
-		n = (size_t)(end - path);
-		if (n == 0)	/* an empty entry is the current directory */
-			fx_snprintf(buf, sizeof(buf), "./%s", argv0);
-		else if ((size_t)fx_snprintf(buf, sizeof(buf), "%.*s/%s",
-		    (int)n,
-		    path, argv0) >= sizeof(buf))
-			continue;
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf, X_OK) == 0)
-			return buf[0] == '/' ? strdup(buf) :
-			    fx_proc_exe_path(buf);
-	}
-	return NULL;
-}
-
 static const int master_sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
     SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, IF_FEATURE_HEALTH(SIGURG,) 0 };
 

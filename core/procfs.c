@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "proc.h"
 #include "procfs.h"
 #include "util.h"
 
@@ -479,4 +480,44 @@ fx_procfs_master(pid_t pid, const char *pidfile)
 		return errno == EACCES || errno == EPERM ? -1 : 0;
 	return s1.st_dev == s2.st_dev && s1.st_ino == s2.st_ino &&
 	    strcmp(b1, b2) == 0;
+}
+
+/* Kept beside the other lookups of a binary's path (see proc.h). */
+char *
+fx_proc_exe_path(const char *argv0)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX];
+	const char *path, *end;
+	struct stat st;
+	size_t n;
+
+	if (strchr(argv0, '/') != NULL) {
+		if (argv0[0] == '/')
+			return strdup(argv0);
+		while (argv0[0] == '.' && argv0[1] == '/')
+			argv0 += 2;
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    (size_t)fx_snprintf(buf, sizeof(buf), "%s/%s", cwd,
+		    argv0) >=
+		    sizeof(buf))
+			return NULL;
+		return strdup(buf);
+	}
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (; *path != '\0'; path = *end ? end + 1 : end) {
+		end = path + strcspn(path, ":");
+		n = (size_t)(end - path);
+		if (n == 0)	/* an empty entry is the current directory */
+			fx_snprintf(buf, sizeof(buf), "./%s", argv0);
+		else if ((size_t)fx_snprintf(buf, sizeof(buf), "%.*s/%s",
+		    (int)n,
+		    path, argv0) >= sizeof(buf))
+			continue;
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0)
+			return buf[0] == '/' ? strdup(buf) :
+			    fx_proc_exe_path(buf);
+	}
+	return NULL;
 }
