@@ -19,9 +19,11 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: fenix server [-c CONFIG] [-t] [-d] [-l ADDR:PORT]... [-r ROOT]\n"
-    "                    [-a ACCESS_LOG] [-e ERROR_LOG] [-w WORKERS]\n"
-    "                    [-p PIDFILE] [-u USER] [-o NAME=VALUE]...\n"
+    "usage: fenix server [-c CONFIG] [-t] [-d] [-s] [-D SECONDS]\n"
+    "                    [-l ADDR:PORT]... [-r ROOT] [-a ACCESS_LOG]\n"
+    "                    [-e ERROR_LOG] [-w WORKERS] [-p PIDFILE] [-u USER]\n"
+    "                    [-o NAME=VALUE]...\n"
+    IF_FEATURE_HELP(
     "Serve the files under ROOT over HTTP/1.1 with a master and workers.\n"
     "\n"
     "  -c FILE         read settings from FILE (\"name value\" lines)\n"
@@ -49,7 +51,7 @@ static const char usage[] =
     "\n"
     "Signals: TERM/INT stop, QUIT drain and stop, HUP reload, USR1 reopen\n"
     "logs, USR2 upgrade to the binary on disk, WINCH stop the workers.\n"
-    "Exit: 0 ok, 100 usage or config error, 111 system error.\n";
+    "Exit: 0 ok, 100 usage or config error, 111 system error.\n");
 
 /* Each option becomes a "name=value" override, kept for HUP reloads. */
 static char **over;

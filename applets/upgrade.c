@@ -106,7 +106,7 @@ phase(const char *name)
 	fx_snprintf(u.st.phase, sizeof(u.st.phase), "%s", name);
 	if (fx_upstate_write(u.pidfile, &u.st) == -1)
 		progress("state file %s.upgrade: %s", u.pidfile,
-		    strerror(errno));
+		    fx_strerror(errno));
 }
 
 static int
@@ -219,7 +219,7 @@ restore_binary(void)
 		progress("restored the previous binary at %s", u.st.binary);
 	else
 		progress("could not restore %s from %s: %s", u.st.binary, old,
-		    strerror(errno));
+		    fx_strerror(errno));
 	u.st.binary[0] = '\0';
 }
 
@@ -270,7 +270,7 @@ probe(pid_t master, const char **why)
 	static char msg[64];
 	int s = fx_probe_get_pid(u.url, master, PROBE_MS, why);
 
-	if (s == -1 && strcmp(*why, strerror(ECONNREFUSED)) == 0) {
+	if (s == -1 && strcmp(*why, fx_strerror(ECONNREFUSED)) == 0) {
 		progress("master %ld has no probe socket: probing %s",
 		    (long)master, u.url);
 		s = fx_probe_get(u.url, PROBE_MS, why);
@@ -407,7 +407,7 @@ start(void)
 		memset(&st0, 0, sizeof(st0));
 	phase("start");
 	if (kill(old, SIGUSR2) == -1) {
-		progress("USR2 to %ld: %s", (long)old, strerror(errno));
+		progress("USR2 to %ld: %s", (long)old, fx_strerror(errno));
 		restore_binary();
 		fx_upstate_clear(u.pidfile);
 		return UP_NO_SPAWN;
@@ -634,7 +634,7 @@ take_over(int abort, int *lockfd)
 			    " is locked)", u.pidfile);
 			return UP_REFUSED;
 		}
-		progress("lock %s.lock: %s", u.pidfile, strerror(errno));
+		progress("lock %s.lock: %s", u.pidfile, fx_strerror(errno));
 		return FX_EXIT_SYS;
 	}
 	r = fx_upstate_read(u.pidfile, &u.st);
@@ -782,7 +782,7 @@ upgrade_main(int argc, char **argv)
 		}
 		if (fx_procfs_exe(old, exe, sizeof(exe)) == -1) {
 			progress("install failed: executable of %ld: %s",
-			    (long)old, strerror(errno));
+			    (long)old, fx_strerror(errno));
 			return UP_NO_SPAWN;
 		}
 		if ((del = fx_strstr(exe, " (deleted)")) != NULL)
@@ -791,7 +791,7 @@ upgrade_main(int argc, char **argv)
 		phase("install");
 		if (install(bin, exe, old) == -1) {
 			progress("install failed: %s over %s: %s", bin, exe,
-			    strerror(errno));
+			    fx_strerror(errno));
 			u.st.binary[0] = '\0';
 			fx_upstate_clear(u.pidfile);
 			return UP_NO_SPAWN;

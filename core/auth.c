@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "fmt.h"
+#include "log.h"
 #include "pwhash.h"
 
 #define AUTH_FILE_MAX	(1024 * 1024)
@@ -104,7 +105,7 @@ load_one(const struct fx_conf_ent *e, struct fx_auth **out, char *err,
 	}
 	if ((text = slurp(file)) == NULL) {
 		fx_snprintf(err, errlen, "%s: %s", file, errno == EFBIG ?
-		    "NUL byte, or larger than 1 MiB" : strerror(errno));
+		    "NUL byte, or larger than 1 MiB" : fx_strerror(errno));
 		return -1;
 	}
 	for (i = 0; text[i] != '\0'; i++)

@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "config.h"
 #include "conf.h"
+#include "log.h"
 #include "auth.h"
 #include "stats.h"
 #include "site.h"
@@ -47,11 +48,16 @@ enum { T_STR, T_MS, T_INT, T_BOOL, T_LISTEN, T_SIZE, T_CGI, T_LIST, T_WORDS };
 /* A list setting is built in (its code is left out of tiny builds). */
 #define CONF_LISTS	(FX_SITE_ANY || ENABLE_FEATURE_AUTH)
 
+/*
+ * The names inline (no pointers, no relocations): 28 bytes an entry.
+ * T_SIZE's max is in MiB.
+ */
 static const struct kw {
-	const char	*name;
-	int		 type;
-	size_t		 off;
-	long long	 min, max;
+	char		 name[18];	/* the longest name + its NUL */
+	unsigned char	 type;
+	unsigned short	 off;
+	unsigned char	 min;
+	unsigned int	 max;
 } kws[] = {			/* sorted by name: bsearch */
 	{ "access_log",		T_STR,	offsetof(struct fx_conf, access_log),
 	    0, 0 },
@@ -60,7 +66,7 @@ static const struct kw {
 	{ "backlog",		T_INT,	offsetof(struct fx_conf, backlog),
 	    1, 1 << 30 },
 	{ "body_max",		T_SIZE,	offsetof(struct fx_conf, body_max),
-	    0, 1LL << 40 },
+	    0, 1 << 20 },
 IF_FEATURE_CGI(
 	{ "cgi",		T_CGI,	0, 0, 0 },
 	{ "cgi_max",		T_INT,	offsetof(struct fx_conf, cgi_max),
@@ -193,7 +199,7 @@ conf_list(struct fx_conf *c, const struct kw *k, const char *val,
 				;
 		if (*s != '\0')
 			*s++ = '\0';
-		if (argc == k->max) {
+		if ((unsigned int)argc == k->max) {
 			*why = "too many values";
 			return -1;
 		}
@@ -326,7 +332,7 @@ fx_conf_set(struct fx_conf *c, const char *key, const char *val,
 		*(long long *)(base + k->off) = v;
 		return 0;
 	case T_SIZE:
-		if (parse_size(val, k->max, &v) == -1) {
+		if (parse_size(val, (long long)k->max << 20, &v) == -1) {
 			*why = "needs a size (\"1048576\", \"64k\", \"1m\")";
 			return -1;
 		}
@@ -460,7 +466,7 @@ fx_conf_file(struct fx_conf *c, const char *path, char *err, size_t errlen)
 	int fd, lineno = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fx_snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fx_snprintf(err, errlen, "%s: %s", path, fx_strerror(errno));
 		return -1;
 	}
 	if ((buf = malloc(CONF_MAX + 1)) == NULL) {

@@ -37,6 +37,12 @@ void	fx_log_msg(int level, const char *func, int with_errno,
 void	fx_log_vmsg(int level, const char *func, int with_errno,
 	    const char *fmt, va_list ap);
 
+/*
+ * The text of errno value err: libc's strerror, or with FEATURE_STRERROR
+ * off its name ("ENOENT", else "error N", in a static buffer).
+ */
+const char	*fx_strerror(int err);
+
 /* Exit with code after logging; fx_fatal adds strerror(errno). */
 void	fx_fatal(int code, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));

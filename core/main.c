@@ -81,6 +81,8 @@ help(int to_stderr)
 	    "applets:\n", FX_VERSION);
 	for (a = applets; a->name != NULL; a++)
 		out("  %-9s %s\n", a->name, a->summary);
+	if (!ENABLE_FEATURE_HELP)
+		return;
 	out(
 	    "\n"
 	    "  --install DIR     hard-link each applet name in DIR to fenix\n"
@@ -102,7 +104,7 @@ install_links(int symbolic, const char *dir)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n == -1) {
 		fx_eprintf("fenix: --install: /proc/self/exe: %s\n",
-		    strerror(errno));
+		    fx_strerror(errno));
 		return FX_EXIT_SYS;
 	}
 	self[n] = '\0';
@@ -116,7 +118,7 @@ install_links(int symbolic, const char *dir)
 		if ((symbolic ? symlink(self, path) : link(self, path)) == 0)
 			continue;
 		fx_eprintf("fenix: --install: %s: %s\n", path,
-		    strerror(errno));
+		    fx_strerror(errno));
 		rc = FX_EXIT_SYS;
 	}
 	return rc;

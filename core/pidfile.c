@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "log.h"
 #include "pidfile.h"
 #include "util.h"
 
@@ -112,7 +113,7 @@ fx_pidfile_strerror(int err)
 	case ENXIO:
 		return "is not a regular file";
 	default:
-		return strerror(err);
+		return fx_strerror(err);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fmt.h"
+#include "log.h"
 #include "probe.h"
 #include "psock.h"
 #include "util.h"
@@ -129,19 +130,19 @@ fx_probe_get_pid(const char *url, pid_t pid, int timeout_ms,
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		*why = strerror(errno);
+		*why = fx_strerror(errno);
 		return -1;
 	}
 	if (connect(fd, sa, alen) == -1 && errno != EINPROGRESS &&
 	    errno != EAGAIN) {
-		*why = strerror(errno);
+		*why = fx_strerror(errno);
 		close(fd);
 		return -1;
 	}
 	sl = sizeof(err);
 	if (wait_fd(fd, POLLOUT, deadline) == -1 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1 || err) {
-		*why = err ? strerror(err) : "connect timed out";
+		*why = err ? fx_strerror(err) : "connect timed out";
 		close(fd);
 		return -1;
 	}

@@ -103,7 +103,7 @@ resolve_user(struct fx_conf *c, char *err)
 		if (fx_getpw(c->user, &uid, &gid) == -1) {
 			fx_snprintf(err, ERRLEN, "user %s: %s", c->user,
 			    errno == ENOENT ? "no such user in /etc/passwd" :
-			    strerror(errno));
+			    fx_strerror(errno));
 			return -1;
 		}
 		if (geteuid() != 0 && (uid_t)uid != geteuid()) {
@@ -149,7 +149,7 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 		if (c->listen[i].fd == -1) {
 			if (fx_listen_open(&c->listen[i], c->backlog) == -1) {
 				fx_snprintf(err, ERRLEN, "listen on %s: %s",
-				    c->listen[i].name, strerror(errno));
+				    c->listen[i].name, fx_strerror(errno));
 				goto undo;
 			}
 		} else if (fx_listen_backlog(&c->listen[i], c->backlog) == -1)
@@ -159,7 +159,7 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	}
 	if (fx_file_init(c->root) == -1) {
 		fx_snprintf(err, ERRLEN, "document root %s: %s", c->root,
-		    strerror(errno));
+		    fx_strerror(errno));
 		goto undo;
 	}
 	if (c->access_log != NULL && !ENABLE_FEATURE_ACCESS_LOG) {
@@ -169,14 +169,14 @@ setup(struct fx_conf *c, struct fx_conf *old, char *err)
 	}
 	if (fx_alog_open(c->access_log) == -1) {
 		fx_snprintf(err, ERRLEN, "access log %s: %s", c->access_log,
-		    strerror(errno));
+		    fx_strerror(errno));
 		goto undo;
 	}
 	if (c->access_log != NULL && c->uid != -1)
 		(void)!chown(c->access_log, (uid_t)c->uid, (gid_t)c->gid);
 	if (c->error_log != NULL && fx_log_open(c->error_log) == -1) {
 		fx_snprintf(err, ERRLEN, "error log %s: %s", c->error_log,
-		    strerror(errno));
+		    fx_strerror(errno));
 		goto undo;
 	}
 	/* Workers reopen the logs on USR1 as their user. */
