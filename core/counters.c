@@ -129,7 +129,7 @@ fx_ctr_init(int generation)
 		if (hdr == NULL)
 			fx_log_warnx("FENIX_COUNTERS '%s': %s; counting from "
 			    "zero", s, why);
-		unsetenv("FENIX_COUNTERS");
+		fx_env_unset("FENIX_COUNTERS");
 	}
 	if (hdr == NULL && create() == -1) {
 		fx_log_warn("counters region (memfd)");

@@ -178,7 +178,7 @@ pass_activation(pid_t init)
 	if (s == NULL || fx_parse_num(s, 1, 1 << 30, &v) == -1 || v != init)
 		return;
 	fx_snprintf(buf, sizeof(buf), "%ld", (long)getpid());
-	setenv("LISTEN_PID", buf, 1);
+	(void)fx_env_set("LISTEN_PID", buf);
 }
 
 static void

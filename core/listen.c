@@ -66,7 +66,7 @@ fx_listen_parse(struct fx_listen *l, const char *s, const char **why)
 	if (v6 || strchr(host, ':') != NULL) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((unsigned short)p);
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1) {
+		if (fx_pton(AF_INET6, host, &in6->sin6_addr) != 1) {
 			*why = "not an IPv6 address";
 			return -1;
 		}
@@ -76,7 +76,7 @@ fx_listen_parse(struct fx_listen *l, const char *s, const char **why)
 		in->sin_port = htons((unsigned short)p);
 		if (n == 0 || strcmp(host, "*") == 0)	/* as nginx */
 			in->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (inet_pton(AF_INET, host, &in->sin_addr) != 1) {
+		else if (fx_pton(AF_INET, host, &in->sin_addr) != 1) {
 			*why = "not an IPv4 address (use [..] for IPv6)";
 			return -1;
 		}
@@ -320,10 +320,10 @@ fx_listen_inherit(struct fx_listen *l, int n)
 					adopted += adopt(l, n, 3 + i,
 					    "LISTEN_FDS");
 	}
-	unsetenv("NGINX");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
+	fx_env_unset("NGINX");
+	fx_env_unset("LISTEN_FDS");
+	fx_env_unset("LISTEN_PID");
+	fx_env_unset("LISTEN_FDNAMES");
 	return adopted;
 }
 

@@ -891,7 +891,7 @@ start(const struct fx_master_opts *opts)
 		fx_fatalx(FX_EXIT_USAGE, "pidfile: %s", why);
 	upgraded_child = getenv("FENIX_GENERATION") != NULL;
 	parent_master = fx_upgrade_parent();
-	unsetenv("FENIX_OLD_MASTER");
+	fx_env_unset("FENIX_OLD_MASTER");
 	/* The error log first, so that what inheritance says is in it. */
 	if (cur->error_log != NULL && fx_log_open(cur->error_log) == -1)
 		fx_fatal(FX_EXIT_SYS, "error log %s", cur->error_log);

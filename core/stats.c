@@ -36,10 +36,10 @@ cidr_parse(const char *s, size_t n, struct fx_cidr *a)
 	if ((slash = strchr(buf, '/')) != NULL)
 		buf[slash - buf] = '\0';
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET6, buf, a->addr) == 1) {
+	if (fx_pton(AF_INET6, buf, a->addr) == 1) {
 		a->family = 6;
 		max = 128;
-	} else if (inet_pton(AF_INET, buf, a->addr) == 1) {
+	} else if (fx_pton(AF_INET, buf, a->addr) == 1) {
 		a->family = 4;
 		max = 32;
 	} else

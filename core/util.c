@@ -361,3 +361,126 @@ fx_strstr(const char *hay, const char *needle)
 			return (char *)hay;
 	return n == 0 ? (char *)hay : NULL;
 }
+
+void
+fx_env_unset(const char *name)
+{
+	size_t n = strlen(name);
+	char **r, **w;
+
+	if (environ == NULL)
+		return;
+	for (r = w = environ; *r != NULL; r++)
+		if (strncmp(*r, name, n) != 0 || (*r)[n] != '=')
+			*w++ = *r;
+	*w = NULL;
+}
+
+int
+fx_env_set(const char *name, const char *val)
+{
+	size_t n, len = strlen(name) + strlen(val) + 2;
+	char **e, *s;
+
+	fx_env_unset(name);
+	for (n = 0; environ != NULL && environ[n] != NULL; n++)
+		;
+	s = malloc(len);
+	e = malloc((n + 2) * sizeof(*e));
+	if (s == NULL || e == NULL) {
+		free(s);
+		free(e);
+		return -1;
+	}
+	fx_snprintf(s, len, "%s=%s", name, val);
+	if (n > 0)
+		memcpy(e, environ, n * sizeof(*e));
+	e[n] = s;
+	e[n + 1] = NULL;
+	environ = e;
+	return 0;
+}
+
+/* Dotted decimal, four parts, no leading zeros (as musl): 1, or 0. */
+static int
+pton4(const char *s, unsigned char *a)
+{
+	int i, j, v;
+
+	for (i = 0; i < 4; i++, s++) {
+		for (v = 0, j = 0; j < 3 && s[j] >= '0' && s[j] <= '9'; j++)
+			v = v * 10 + s[j] - '0';
+		if (j == 0 || (j > 1 && s[0] == '0') || v > 255)
+			return 0;
+		a[i] = (unsigned char)v;
+		s += j;
+		if (*s != (i == 3 ? '\0' : '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* RFC 4291 2.2: groups, one "::", an IPv4 tail.  1, or 0. */
+static int
+pton6(const char *s, unsigned char *a)
+{
+	unsigned char v4[4];
+	unsigned int g[8];
+	int n = 0, gap = -1, i, j, d;
+	unsigned int v;
+
+	if (s[0] == ':' && *++s != ':')
+		return 0;
+	for (;;) {
+		if (*s == ':') {
+			if (gap >= 0)
+				return 0;
+			gap = n;
+			if (*++s == '\0')
+				break;
+		}
+		if (n == 8)
+			return 0;
+		for (v = 0, i = 0; i < 4 && (d = hexval(s[i])) >= 0; i++)
+			v = v * 16 + (unsigned int)d;
+		if (i == 0)
+			return 0;
+		if (s[i] == '.') {
+			if (n > 6 || !pton4(s, v4))
+				return 0;
+			g[n++] = (unsigned int)v4[0] << 8 | v4[1];
+			g[n++] = (unsigned int)v4[2] << 8 | v4[3];
+			break;
+		}
+		g[n++] = v;
+		s += i;
+		if (*s == '\0')
+			break;
+		if (*s++ != ':' || *s == '\0')
+			return 0;
+	}
+	if (gap >= 0 ? n == 8 : n != 8)
+		return 0;
+	memset(a, 0, 16);
+	for (i = 0; i < n; i++) {
+		j = gap >= 0 && i >= gap ? i + 8 - n : i;
+		a[2 * j] = (unsigned char)(g[i] >> 8);
+		a[2 * j + 1] = (unsigned char)g[i];
+	}
+	return 1;
+}
+
+int
+fx_pton(int family, const char *s, void *addr)
+{
+	return family == AF_INET6 ? pton6(s, addr) : pton4(s, addr);
+}

@@ -58,6 +58,12 @@ long long fx_timegm(const struct tm *tm);
 /* inet_ntop for AF_INET and AF_INET6 (RFC 5952 form).  buf or NULL. */
 char	*fx_ntop(int family, const void *addr, char *buf, size_t len);
 
+/*
+ * inet_pton for AF_INET (into 4 bytes) and AF_INET6 (16), with musl's
+ * rules and without its 0.8 KiB.  1, or 0 when s is not an address.
+ */
+int	fx_pton(int family, const char *s, void *addr);
+
 /* uid and gid of user name from /etc/passwd.  0, or -1 (ENOENT). */
 int	fx_getpw(const char *name, long *uid, long *gid);
 
@@ -73,5 +79,14 @@ int	fx_ncpu(void);
 
 /* strstr without musl's two-way machinery (our haystacks are short). */
 char	*fx_strstr(const char *hay, const char *needle);
+
+/*
+ * unsetenv and setenv without musl's record of what it allocated (1 KiB):
+ * fx_env_unset drops every name= entry of environ in place; fx_env_set
+ * puts name=val last in a new environ array.  Both never free (fenix sets
+ * a variable at most once per process).  fx_env_set: 0, or -1 (ENOMEM).
+ */
+void	fx_env_unset(const char *name);
+int	fx_env_set(const char *name, const char *val);
 
 #endif

@@ -3,12 +3,72 @@
  * util_test.c - strict number parsing (options and config values).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "test.h"
 #include "util.h"
+
+/*
+ * fx_pton against libc's inet_pton: named cases, then random strings of
+ * address characters (the same seed every run).  1 when all agree.
+ */
+static int
+pton_agrees(void)
+{
+	static const char *const named[] = {
+		"0.0.0.0", "127.0.0.1", "255.255.255.255", "256.0.0.1",
+		"1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1..3.4",
+		"1.2.3.4 ", "", ".1.2.3", "1.2.3.", "1000.1.1.1", "::", "::1",
+		"1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7",
+		"1::8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:::2", ":1::",
+		"1::2::3", "::ffff:1.2.3.4", "1:2:3:4:5:6:1.2.3.4",
+		"1:2:3:4:5:6:7:1.2.3.4", "::1.2.3", "12345::", "fe80::1",
+		"FE80::ABCD", "1:", ":", ":::", "::1.2.3.4", "1.2.3.4::",
+		"g::", "0:0:0:0:0:0:0:0", "::ffff:01.2.3.4", "1::2:",
+		"1:2:3:4:5:6:7::8", "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8",
+	};
+	/* Three alphabets, so that some strings are addresses of each kind. */
+	static const char *const alpha[] = {
+		"0123456789abcdefABCDEF:.g", "0125aF::..g", "01259..",
+	};
+	const char *chars;
+	unsigned char a[16], b[16];
+	char s[24];
+	unsigned int seed = 1;
+	int i, j, n, fam, x, y, ok = 1;
+
+	for (i = 0; i < 200000; i++) {
+		if (i < (int)(sizeof(named) / sizeof(named[0])))
+			snprintf(s, sizeof(s), "%s", named[i]);
+		else {
+			chars = alpha[i % 3];
+			seed = seed * 1103515245 + 12345;
+			n = (int)(seed >> 16) % 20;
+			for (j = 0; j < n; j++) {
+				seed = seed * 1103515245 + 12345;
+				s[j] = chars[(seed >> 16) % strlen(chars)];
+			}
+			s[n] = '\0';
+		}
+		for (fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET) {
+			memset(a, 0xaa, sizeof(a));
+			memset(b, 0xaa, sizeof(b));
+			x = fx_pton(fam, s, a);
+			y = inet_pton(fam, s, b);
+			if (x != y || (x == 1 && memcmp(a, b,
+			    fam == AF_INET ? 4 : 16) != 0)) {
+				printf("  pton %d '%s': %d, libc %d\n", fam, s,
+				    x, y);
+				ok = 0;
+			}
+		}
+	}
+	return ok;
+}
 
 int
 main(void)
@@ -102,5 +162,20 @@ main(void)
 	CHECK(fx_strstr("/a/.git", "/.") != NULL);
 	CHECK(fx_strstr("/a/b", "/.") == NULL);
 	CHECK(fx_ncpu() >= 1);
+	CHECK(pton_agrees());
+	{
+		/* Own setenv/unsetenv: a twin with a longer name stays. */
+		CHECK(fx_env_set("FX_T", "1") == 0 && fx_env_set("FX_TT", "2")
+		    == 0 && strcmp(getenv("FX_T"), "1") == 0);
+		CHECK(fx_env_set("FX_T", "33") == 0 &&
+		    strcmp(getenv("FX_T"), "33") == 0 &&
+		    strcmp(getenv("FX_TT"), "2") == 0);
+		fx_env_unset("FX_T");
+		CHECK(getenv("FX_T") == NULL && getenv("FX_TT") != NULL &&
+		    getenv("PATH") != NULL);
+		fx_env_unset("FX_TT");
+		fx_env_unset("FX_NONE");
+		CHECK(getenv("FX_TT") == NULL && getenv("PATH") != NULL);
+	}
 	return T_END();
 }
