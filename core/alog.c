@@ -38,7 +38,7 @@ fx_alog_open(const char *path)
 		    0644);
 	if (fd == -1)
 		return -1;
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	(void)fx_fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fx_alog_flush();
 	if (alog_fd != -1)
 		close(alog_fd);

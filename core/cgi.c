@@ -577,7 +577,7 @@ spawn(struct cgi *g, char *exe, char **envp)
 		/* The script's ends, blocking, as 0, 1, 2; the rest closes. */
 		for (i = 0; i < 3; i++) {
 			dup2(p[2 * i + (i != 0)], i);
-			fcntl(i, F_SETFL, 0);
+			fx_fcntl(i, F_SETFL, 0);
 		}
 		setpgid(0, 0);
 		sigemptyset(&none);

@@ -66,7 +66,7 @@ map_check(int fd, int prot, const char **why)
 		*why = "not a counters region (type or size)";
 		return NULL;
 	}
-	seals = fcntl(fd, F_GET_SEALS);
+	seals = fx_fcntl(fd, F_GET_SEALS, 0);
 	if (seals == -1 || (seals & CTR_SEALS) != CTR_SEALS) {
 		*why = "not a sealed memfd";
 		return NULL;
@@ -96,7 +96,7 @@ create(void)
 	if (fd == -1)
 		return -1;
 	if (ftruncate(fd, (off_t)CTR_SIZE) == -1 ||
-	    fcntl(fd, F_ADD_SEALS, CTR_SEALS | F_SEAL_SEAL) == -1 ||
+	    fx_fcntl(fd, F_ADD_SEALS, CTR_SEALS | F_SEAL_SEAL) == -1 ||
 	    (hdr = mmap(NULL, CTR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    fd, 0)) == MAP_FAILED) {
 		hdr = NULL;
@@ -124,7 +124,7 @@ fx_ctr_init(int generation)
 		else if ((hdr = map_check((int)v, PROT_READ | PROT_WRITE,
 		    &why)) != NULL) {
 			fx_ctr_fd = (int)v;
-			(void)fcntl(fx_ctr_fd, F_SETFD, FD_CLOEXEC);
+			(void)fx_fcntl(fx_ctr_fd, F_SETFD, FD_CLOEXEC);
 		}
 		if (hdr == NULL)
 			fx_log_warnx("FENIX_COUNTERS '%s': %s; counting from "

@@ -232,7 +232,7 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 	int type, acc, i, pass;
 	socklen_t ol = sizeof(int);
 
-	if (fcntl(fd, F_GETFD) == -1) {
+	if (fx_fcntl(fd, F_GETFD, 0) == -1) {
 		fx_log_warnx("%s fd %d: not open, skipped", from, fd);
 		return 0;
 	}
@@ -270,9 +270,9 @@ adopt(struct fx_listen *l, int n, int fd, const char *from)
 			l[i].addr = ss;
 			l[i].addrlen = sl;
 			memcpy(l[i].name, name, sizeof(name));
-			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-			(void)fcntl(fd, F_SETFL, fcntl(fd,
-			    F_GETFL) | O_NONBLOCK);
+			(void)fx_fcntl(fd, F_SETFD, FD_CLOEXEC);
+			(void)fx_fcntl(fd, F_SETFL, fx_fcntl(fd, F_GETFL, 0) |
+			    O_NONBLOCK);
 			fx_log_info("adopted %s from %s fd %d", name, from, fd);
 			return 1;
 		}
@@ -343,7 +343,7 @@ fx_listen_close_others(const struct fx_listen *l, int nl)
 		closedir(d);
 	} else
 		for (fd = 3; fd < (int)FX_NELEM(fds); fd++)
-			if (fcntl(fd, F_GETFD) != -1)
+			if (fx_fcntl(fd, F_GETFD, 0) != -1)
 				fds[n++] = fd;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nl && l[j].fd != fds[i]; j++)

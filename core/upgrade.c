@@ -80,7 +80,7 @@ cloexec_from(int lo)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
 		max = (int)rl.rlim_cur;
 	for (fd = lo; fd < max; fd++)
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		(void)fx_fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 pid_t
@@ -138,9 +138,9 @@ fx_upgrade_exec(const char *exe, char *const argv[], const struct fx_conf *c,
 		cloexec_from(3);
 		for (j = 0; j < c->nlisten; j++)
 			if (c->listen[j].fd != -1)
-				(void)fcntl(c->listen[j].fd, F_SETFD, 0);
+				(void)fx_fcntl(c->listen[j].fd, F_SETFD, 0);
 		if (ENABLE_FEATURE_COUNTERS && fx_ctr_fd != -1)
-			(void)fcntl(fx_ctr_fd, F_SETFD, 0);
+			(void)fx_fcntl(fx_ctr_fd, F_SETFD, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);

@@ -484,3 +484,9 @@ fx_pton(int family, const char *s, void *addr)
 {
 	return family == AF_INET6 ? pton6(s, addr) : pton4(s, addr);
 }
+
+int
+fx_fcntl(int fd, int cmd, long arg)
+{
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}

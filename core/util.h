@@ -81,6 +81,13 @@ int	fx_ncpu(void);
 char	*fx_strstr(const char *hay, const char *needle);
 
 /*
+ * fcntl(2) for the commands fenix uses (F_GETFD, F_SETFD, F_GETFL,
+ * F_SETFL, F_GET_SEALS, F_ADD_SEALS): the system call itself, without
+ * musl's 0.4 KiB for F_GETOWN and F_DUPFD_CLOEXEC.  As fcntl.
+ */
+int	fx_fcntl(int fd, int cmd, long arg);
+
+/*
  * unsetenv and setenv without musl's record of what it allocated (1 KiB):
  * fx_env_unset drops every name= entry of environ in place; fx_env_set
  * puts name=val last in a new environ array.  Both never free (fenix sets
