@@ -33,18 +33,15 @@
 #include "http.h"
 #include "log.h"
 #include "resp.h"
+#include "send.h"
 #include "stats.h"
 
-#define BUF_SIZE	(FX_HTTP_MAX_HEAD + 2048)
 #define BUSY_POOL_MAX	64		/* fx_busy kept for reuse */
 #define LINGER_MS	5000		/* nginx's lingering_timeout */
 #define ACCEPT_RETRY_MS	100		/* after EMFILE/ENFILE */
-#define SENDFILE_CHUNK	(1 << 21)	/* bytes per sendfile call */
 #define TURN_BYTES	(1 << 18)	/* a connection's share of a turn */
 #define ACCEPT_BATCH	256		/* accepts per listener wakeup */
 #define FD_SPARE	16		/* fds kept for files, past idle ones */
-
-enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
 
 /*
  * Which timer a connection waiting for a head runs: keep-alive until a
@@ -52,37 +49,6 @@ enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER };
  * A new connection runs header_timeout from the accept on.
  */
 enum { H_IDLE, H_STARTED, H_NEW };
-
-struct fx_busy {
-	struct fx_busy		*next;		/* in the pool */
-	struct fx_http_req	 req;
-	struct fx_resp		 resp;
-	size_t			 len;		/* bytes in buf */
-	size_t			 pos;		/* current request's first */
-	size_t			 next_req;	/* first byte after it */
-	size_t			 hdr_sent;
-	long long		 body_sent;
-	int			 fresh;		/* req untouched since init */
-	char			 buf[BUF_SIZE];
-};
-
-struct fx_conn {
-	struct fx_ev		 ev;
-	struct fx_timer		 timer;
-	struct fx_conn		*prev, *next;	/* all connections */
-	struct fx_conn		*iprev, *inext;	/* idle ones, oldest first */
-	struct fx_busy		*b;		/* NULL while idle */
-	unsigned char		 state;
-	unsigned char		 rready;	/* may have bytes to read */
-	unsigned char		 wready;	/* may write without EAGAIN */
-	unsigned char		 rdhup;		/* the client shut its side */
-	unsigned char		 body;		/* body left to discard */
-	unsigned char		 head;		/* H_*: where the head stands */
-	unsigned char		 nodelay;	/* TCP_NODELAY is set */
-	unsigned char		 family;
-	unsigned char		 gauge;		/* FX_CTR_*: counted there */
-	unsigned char		 addr[16];
-};
 
 struct lsn {
 	struct fx_ev		 ev;
@@ -98,19 +64,20 @@ static int nconns;
 static int draining;
 static struct fx_busy *pool;
 static int npool;
-static struct fx_timerq q_header, q_keepalive, q_send, q_linger, q_grace;
+static struct fx_timerq q_header, q_keepalive, q_linger, q_grace;
+struct fx_timerq fx_conn_q_send;
 static struct fx_timerq q_accept, q_flush, q_reap;
 static struct fx_timer t_accept, t_flush, t_reap;
 static struct fx_conn *dead;		/* reused, to free after the batch */
 static int fd_high = -1;		/* a connection fd past this: reuse */
-static long turn_left;			/* bytes c may still move this turn */
+long fx_conn_turn;
 static unsigned char cgi_on;		/* conf has a cgi prefix */
 
 static int conn_run(struct fx_conn *);
 
 /* The stub_status gauge of each state: a lingering close is waiting. */
 static const unsigned char gauge_of[] = { FX_CTR_WAITING, FX_CTR_READING,
-    FX_CTR_WRITING, FX_CTR_WRITING, FX_CTR_WAITING };
+    FX_CTR_WRITING, FX_CTR_WRITING, FX_CTR_WAITING, FX_CTR_WRITING };
 
 /*
  * A connection that waits for an event is counted in the gauge of its
@@ -154,8 +121,8 @@ busy_get(void)
 	return b;
 }
 
-static void
-busy_put(struct fx_busy *b)
+void
+fx_conn_busy_put(struct fx_busy *b)
 {
 	fx_resp_done(&b->resp);
 	if (npool < BUSY_POOL_MAX) {
@@ -269,7 +236,11 @@ conn_unlink(struct fx_conn *c)
 	fx_ev_unpost(&c->ev);
 	idle_leave(c);
 	if (c->b != NULL)
-		busy_put(c->b);
+		fx_conn_busy_put(c->b);
+	if (c->t != NULL) {
+		fx_file_put(c->t->file);
+		free(c->t);
+	}
 	if (ENABLE_FEATURE_COUNTERS)
 		fx_ctr_me->gauge[c->gauge]--;
 	close(c->ev.fd);	/* also takes it out of epoll */
@@ -288,7 +259,7 @@ static void
 conn_idle(struct fx_conn *c)
 {
 	if (c->b != NULL) {
-		busy_put(c->b);
+		fx_conn_busy_put(c->b);
 		c->b = NULL;
 	}
 	c->state = C_IDLE;
@@ -335,32 +306,6 @@ log_request(struct fx_conn *c)
 		    b->resp.status, b->body_sent);
 }
 
-/*
- * Begin sending the answer in b->resp.  A connection kept alive gets
- * TCP_NODELAY before its first answer, as nginx does: else Nagle holds the
- * last short segment of an answer (the tail of a 100 KiB file) until the
- * client ACKs the rest, and a client that delays its ACK waits 40 ms.
- * MSG_MORE still merges a header with the file after it.  A connection
- * that closes after its answer needs no option: the close sends all.
- */
-static void
-conn_send(struct fx_conn *c)
-{
-	int on = 1;
-
-	if (!c->nodelay && !c->b->resp.close) {
-		(void)setsockopt(c->ev.fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof(on));
-		c->nodelay = 1;
-	}
-	if (ENABLE_FEATURE_COUNTERS)
-		fx_ctr_response(c->b->resp.status);
-	c->b->hdr_sent = 0;
-	c->b->body_sent = 0;
-	c->state = C_SEND;
-	fx_timer_arm(&q_send, &c->timer);
-}
-
 static void
 conn_error(struct fx_conn *c, int status)
 {
@@ -369,7 +314,7 @@ conn_error(struct fx_conn *c, int status)
 	fx_resp_error(&b->resp, status, 1, b->req.method == FX_M_HEAD &&
 	    b->req.head_len != 0);
 	b->next_req = b->len;
-	conn_send(c);
+	fx_send_begin(c);
 }
 
 /*
@@ -388,7 +333,7 @@ conn_answer(struct fx_conn *c)
 	    !fx_stats_answer(conf, &b->resp, &b->req, keep, c->family,
 	    c->addr, c->gauge))
 		fx_resp_build(&b->resp, &b->req, keep);
-	conn_send(c);
+	fx_send_begin(c);
 }
 
 /* Read what the socket has into the buffer.  1 read, 0 none, -1 closed. */
@@ -411,7 +356,7 @@ conn_read(struct fx_conn *c)
 	n = read(c->ev.fd, b->buf + b->len, room);
 	if (n > 0) {
 		b->len += (size_t)n;
-		turn_left -= n;
+		fx_conn_turn -= n;
 		if ((size_t)n < room)
 			c->rready = 0;
 		return 1;
@@ -425,73 +370,37 @@ conn_read(struct fx_conn *c)
 	return -1;
 }
 
-/* Write the answer.  1 done, 0 blocked or out of turn, -1 failed. */
+/*
+ * A tail is out: log it and wait for the next request, as conn_next does
+ * with nothing pipelined.  1 to go on running c, -1 if c is freed.
+ */
 static int
-conn_write(struct fx_conn *c)
+tail_done(struct fx_conn *c)
 {
-	struct fx_busy *b = c->b;
-	struct fx_resp *r = &b->resp;
-	struct iovec iov[2];
-	long long left;
-	off_t off;
-	ssize_t n;
-	int cnt;
+	struct fx_tail *t = c->t;
+	struct fx_http_req q;
 
-	for (;;) {
-		cnt = 0;
-		if (b->hdr_sent < r->hdr_len) {
-			iov[cnt].iov_base = r->hdr + b->hdr_sent;
-			iov[cnt++].iov_len = r->hdr_len - b->hdr_sent;
-		}
-		if (r->mem != NULL && b->body_sent < (long long)r->mem_len) {
-			iov[cnt].iov_base = (char *)r->mem + b->body_sent;
-			iov[cnt++].iov_len = r->mem_len - (size_t)b->body_sent;
-		}
-		if (cnt == 0 && (r->file == NULL || r->mem != NULL ||
-		    b->body_sent >= r->len))
-			return 1;
-		if (turn_left <= 0)
-			return 0;	/* still wready: conn_run posts c */
-		if (cnt == 1 && r->mem == NULL && r->file != NULL) {
-			/* Header now, file next: one segment where it fits. */
-			n = send(c->ev.fd, iov[0].iov_base, iov[0].iov_len,
-			    MSG_MORE | MSG_NOSIGNAL);
-		} else if (cnt > 0) {
-			n = writev(c->ev.fd, iov, cnt);
-		} else {
-			off = (off_t)(r->off + b->body_sent);
-			left = r->len - b->body_sent;
-			n = sendfile(c->ev.fd, r->file->fd, &off,
-			    left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
-			    (size_t)left);
-			if (n == 0)	/* file shrank under us */
-				return -1;
-		}
-		if (n == -1) {
-			if (errno == EAGAIN) {
-				c->wready = 0;
-				return 0;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		fx_timer_arm(&q_send, &c->timer);
-		turn_left -= n;
-		if (ENABLE_FEATURE_COUNTERS)
-			fx_ctr_me->bytes += (uint64_t)n;
-		if (b->hdr_sent < r->hdr_len) {
-			size_t h = r->hdr_len - b->hdr_sent;
-
-			if ((size_t)n < h) {
-				b->hdr_sent += (size_t)n;
-				continue;
-			}
-			b->hdr_sent = r->hdr_len;
-			n -= (ssize_t)h;
-		}
-		b->body_sent += n;
+	if (ENABLE_FEATURE_ACCESS_LOG && fx_alog_on()) {
+		memset(&q, 0, sizeof(q));
+		q.method_name = t->log[0];
+		q.target = t->log[1];
+		q.referer = t->log[2];
+		q.user_agent = t->log[3];
+		q.minor = t->minor;
+		fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET, c->addr,
+		    t->log[0].n > 0 ? &q : NULL, t->status, t->sent);
 	}
+	fx_file_put(t->file);
+	free(t);
+	c->t = NULL;
+	if (c->rdhup && !c->rready) {
+		conn_close(c);
+		return -1;
+	}
+	c->head = H_IDLE;
+	fx_timer_arm(draining ? &q_grace : &q_keepalive, &c->timer);
+	conn_idle(c);
+	return 1;
 }
 
 /*
@@ -570,7 +479,7 @@ conn_run(struct fx_conn *c)
 	int r;
 
 	for (;;) {
-		if (turn_left <= 0) {
+		if (fx_conn_turn <= 0) {
 			/* Its share of this turn is used: the others first. */
 			fx_ev_post(&c->ev);
 			return 1;
@@ -669,8 +578,9 @@ conn_run(struct fx_conn *c)
 		case C_SEND:
 			if (!c->wready)
 				return 1;
-			r = conn_write(c);
+			r = fx_send_write(c);
 			if (r == 0) {
+				fx_send_release(c);
 				if (c->wready)
 					fx_ev_post(&c->ev);
 				return 1;
@@ -681,6 +591,22 @@ conn_run(struct fx_conn *c)
 			}
 			if ((r = conn_done(c)) != 1)
 				return r == 0;
+			break;
+		case C_TAIL:
+			if (!c->wready)
+				return 1;
+			r = fx_send_file(c, c->t->file, c->t->off, c->t->len,
+			    &c->t->sent);
+			if (r == 0) {
+				if (c->wready)
+					fx_ev_post(&c->ev);
+				return 1;
+			}
+			if (r == -1 || tail_done(c) == -1) {
+				if (r == -1)
+					conn_close(c);
+				return 0;
+			}
 			break;
 		case C_BODY:
 			/* Answered: discard the rest of the body. */
@@ -739,7 +665,7 @@ conn_ev(struct fx_ev *ev, uint32_t events)
 		c->rdhup = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wready = 1;
-	turn_left = TURN_BYTES;
+	fx_conn_turn = TURN_BYTES;
 	if (conn_run(c) && ENABLE_FEATURE_COUNTERS)
 		conn_park(c);
 }
@@ -869,7 +795,7 @@ lsn_ev(struct fx_ev *ev, uint32_t events)
 		 */
 		c->rready = 1;
 		c->wready = 1;
-		turn_left = TURN_BYTES;
+		fx_conn_turn = TURN_BYTES;
 		if (!conn_run(c))
 			continue;
 		if (ENABLE_FEATURE_COUNTERS)
@@ -897,7 +823,7 @@ fx_conn_init(const struct fx_conf *cf)
 		fd_high = (int)rl.rlim_cur - FD_SPARE;
 	fx_timerq_init(&q_header, cf->header_ms);
 	fx_timerq_init(&q_keepalive, cf->keepalive_ms);
-	fx_timerq_init(&q_send, cf->send_ms);
+	fx_timerq_init(&fx_conn_q_send, cf->send_ms);
 	fx_timerq_init(&q_linger, LINGER_MS);
 	fx_timerq_init(&q_grace, cf->grace_ms);
 	fx_timerq_init(&q_accept, ACCEPT_RETRY_MS);
@@ -905,7 +831,7 @@ fx_conn_init(const struct fx_conf *cf)
 	fx_timerq_init(&q_reap, 0);
 	fx_ev_add_timerq(&q_header);
 	fx_ev_add_timerq(&q_keepalive);
-	fx_ev_add_timerq(&q_send);
+	fx_ev_add_timerq(&fx_conn_q_send);
 	fx_ev_add_timerq(&q_linger);
 	fx_ev_add_timerq(&q_grace);
 	fx_ev_add_timerq(&q_accept);

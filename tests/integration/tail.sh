@@ -1,0 +1,186 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A file answer the client is slow to read gives its connection's buffer
+# (20 KiB) back to the worker's pool while the rest goes out (send.c's
+# tail): memory per stalled connection, then the answers, the keep-alive
+# after them, the access log, and the faults (a client gone, a file
+# truncated) on that path.
+. "$(dirname "$0")/lib.sh"
+plan 8
+
+W=$T_DIR/www
+mkdir -p "$W"
+# Past what the kernel takes into a socket's buffers (4 MiB at most).
+head -c 8388608 /dev/zero | tr '\0' 'f' >"$W/big.bin"
+head -c 8388608 /dev/zero | tr '\0' 'g' >"$W/shrink.bin"
+printf 'small\n' >"$W/s.txt"
+"$FENIX" --version | grep -q '+feature_counters' ||
+    t_skipping "FEATURE_COUNTERS not configured (the status page)"
+"$FENIX" --version | grep -q '+feature_access_log' ||
+    t_skipping "FEATURE_ACCESS_LOG not configured"
+
+# stall.py PORT WORKER N DIR: N keep-alive connections each GET /big.bin
+# (8 MiB) and read nothing.  Once the status page says
+# all N are writing (each worker-side socket full), prints the worker's
+# VmRSS growth per connection in bytes; then creates DIR/go and waits for
+# DIR/read, reads every answer whole, and sends a second request on
+# each.  Prints "ANSWERS-WHOLE SECOND-200s".
+cat >"$T_DIR/stall.py" <<'PY'
+import os, socket, sys, time
+
+port, worker, n, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), \
+    sys.argv[4]
+deadline = time.time() + 60
+
+
+def rss():
+    with open("/proc/%d/status" % worker) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def status():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET /status HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    buf = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        buf += b
+    s.close()
+    for line in buf.split(b"\n"):
+        if line.startswith(b"Reading:"):
+            return int(line.split()[3])     # Writing: N
+    return -1
+
+
+req = (b"GET /big.bin HTTP/1.1\r\nHost: a\r\nReferer: http://r/x\r\n"
+       b"User-Agent: tail-test/1\r\n\r\n")
+# warm up the worker's pools with a few answers read whole
+for _ in range(4):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(req.replace(b"/big.bin", b"/s.txt"))
+    s.recv(65536)
+    s.close()
+base = rss()
+conns = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(req)
+    conns.append(s)
+while status() < n + 1:                     # + the status request
+    if time.time() > deadline:
+        print("not all writing")
+        sys.exit(1)
+    time.sleep(0.05)
+print((rss() - base) // n, flush=True)
+open(os.path.join(d, "go"), "w").close()
+while not os.path.exists(os.path.join(d, "read")):
+    if time.time() > deadline:
+        sys.exit(1)
+    time.sleep(0.05)
+whole = second = 0
+for s in conns:
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, body = buf.split(b"\r\n\r\n", 1)
+    got, f = len(body), body.count(b"f")
+    while got < 8388608:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        got += len(b)
+        f += b.count(b"f")
+    if got == 8388608 and f == got:
+        whole += 1
+    s.sendall(b"GET /s.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+    buf = b""
+    while b"small\n" not in buf:
+        b = s.recv(65536)
+        if not b:
+            break
+        buf += b
+    if buf.startswith(b"HTTP/1.1 200 "):
+        second += 1
+    s.close()
+print(whole, second)
+PY
+
+port=$(free_port)
+start_cmd a "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -p "$T_DIR/a.pid" -e "$T_DIR/a.err" -a "$T_DIR/access.log" \
+    -o status_path=/status ||
+    t_broken "server did not start"
+worker=$(kids "$master")
+n=100
+python3 "$T_DIR/stall.py" "$port" "${worker:-0}" $n "$T_DIR" \
+    >"$T_DIR/stall.out" 2>"$T_DIR/stall.err" &
+py=$!
+poll 60 test -e "$T_DIR/go"
+# The buffer is 20 KiB: a connection that kept it while stalled grew
+# the worker by that much.  What stays: the connection, the tail, the
+# kernel's socket (not in the worker's RSS).
+t_ok "$n stalled 8 MiB answers hold under 2 KiB each (got $(head -1 \
+    "$T_DIR/stall.out") B)" \
+    '[ -n "$(head -1 "$T_DIR/stall.out")" ] &&
+    [ "$(head -1 "$T_DIR/stall.out")" -lt 2048 ]'
+touch "$T_DIR/read"
+poll 60 gone "$py"
+t_case "every stalled answer then arrives whole, and the next request on each" \
+    'sed -n 2p "$T_DIR/stall.out"' "$n $n"
+# The log is written once a second: wait for the last of the lines.
+poll 10 sh -c "[ \$(grep -c '\"GET /big.bin HTTP/1.1\" 200 8388608 \"http://r/x\" \"tail-test/1\"' '$T_DIR/access.log') -ge $n ]"
+t_case "the access log has each of them, with the request's fields and bytes" \
+    'grep -c "\"GET /big.bin HTTP/1.1\" 200 8388608 \"http://r/x\" \"tail-test/1\"" "$T_DIR/access.log"' \
+    "$n"
+
+# A client that goes away while its tail waits: the worker closes it and
+# its gauge goes back; it serves on.
+python3 - "$port" >"$T_DIR/gone.out" 2>&1 <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+print(s.recv(100)[:12].decode())
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+s.close()
+PY
+t_case "a stalled client reads the start of its answer, then resets" \
+    'cat "$T_DIR/gone.out"' "HTTP/1.1 200"
+t_ok "the status page then counts 1 writing (itself) and 0 reading" \
+    'poll 10 sh -c "curl -s http://127.0.0.1:$port/status | grep -q \"^Reading: 0 Writing: 1 \""'
+
+# A file truncated while its tail waits: the connection is closed short
+# (Content-Length was sent), never padded, and the worker lives on.
+python3 - "$port" "$W/shrink.bin" >"$T_DIR/shrink.out" 2>&1 <<'PY'
+import os, socket, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+
+s.sendall(b"GET /shrink.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+buf = s.recv(4096)
+os.truncate(path, 1000)
+got = len(buf)
+while True:
+    b = s.recv(1 << 20)
+    if not b:
+        break
+    got += len(b)
+print("closed", "short" if got < 8388608 else "whole")
+PY
+t_case "a file truncated under a stalled answer: closed short" \
+    'cat "$T_DIR/shrink.out"' "closed short"
+t_case "the worker still answers, the same one" \
+    'echo "$(curl -s http://127.0.0.1:$port/s.txt) $(kids "$master")"' \
+    "small $worker"
+t_ok "no worker died (error log)" \
+    '! grep -q "exited\|signal" "$T_DIR/a.err"'
+kill -QUIT "$master" 2>/dev/null
+poll 10 gone "$master"
+t_mended
+t_exit
