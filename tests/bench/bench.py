@@ -45,8 +45,8 @@ class LoadCase:
     errors and the server's peak RSS per connection go into the load
     table."""
 
-    FIELDS = ("rps", "mib_s", "cpu", "p50", "p99", "timeouts", "errors",
-              "rss")
+    FIELDS = ("rps", "mib_s", "cpu", "p50", "p99", "max", "timeouts",
+              "errors", "rss")
 
     def __init__(self, key, label, path, conns, close=False,
                  cap=CAP_DEFAULT):
@@ -78,7 +78,8 @@ class LoadCase:
         if w["requests"] == 0:
             none = NA("wrk completed no request (%d timeouts, %d errors)" % (
                 w["timeouts"], w["errors"]))
-            got.update({k + "cpu": none, k + "p50": none, k + "p99": none})
+            got.update({k + "cpu": none, k + "p50": none, k + "p99": none,
+                        k + "max": none})
             return got
         # wrk counts an answer slower than its 2 s timeout in requests
         # and in timeouts, not in its latency distribution (a request
@@ -86,7 +87,8 @@ class LoadCase:
         slow = w["timeouts"] / float(w["requests"])
         got.update({k + "cpu": cpu_us_per_req(w, t0, t1),
                     k + "p50": SLOW if slow >= 0.5 else w["p50"],
-                    k + "p99": SLOW if slow >= 0.01 else w["p99"]})
+                    k + "p99": SLOW if slow >= 0.01 else w["p99"],
+                    k + "max": SLOW if w["timeouts"] else w["max"]})
         return got
 
 
@@ -264,7 +266,8 @@ class StraceLoad:
 
         def load():
             try:
-                got["w"] = run_wrk(ctx, run, self.path, self.conns, secs=30)
+                got["w"] = run_wrk(ctx, run, self.path, self.conns, secs=30,
+                                   count=False)
             except NA as e:
                 got["na"] = e
         th = threading.Thread(target=load)
@@ -727,7 +730,7 @@ def cell(v, key):
         return ">2000"
     if f in ("rps", "timeouts", "errors", "rss"):
         return "%d" % round(v)
-    if f in ("p50", "p99"):
+    if f in ("p50", "p99", "max"):
         return ("%.0f" % v) if v >= 100 else ("%.2f" % v) if v < 10 \
             else ("%.1f" % v)
     return "%.1f" % v if f == "mib_s" else "%.2f" % v
@@ -747,10 +750,10 @@ def table(rows):
 
 def render_load(ctx, figs, specs, results, foot):
     """One row per load and server: req/s, MiB/s, CPU, p50, p99 (medians
-    of the rounds), timeouts and errors (sums over the rounds), peak RSS
-    per connection (median)."""
+    of the rounds), the slowest answer (max over the rounds), timeouts and
+    errors (sums over the rounds), peak RSS per connection (median)."""
     rows = [("load (wrk)", "server", "req/s", "MiB/s", "CPU us/req",
-             "p50 ms", "p99 ms", "timeouts", "errors", "B/conn")]
+             "p50 ms", "p99 ms", "max ms", "timeouts", "errors", "B/conn")]
     for fig in figs:
         case = fig.load
         if case is None:
@@ -767,6 +770,8 @@ def render_load(ctx, figs, specs, results, foot):
                     cells.append("n/a")
                 elif f in ("timeouts", "errors"):
                     cells.append(cell(sum(nums), key))
+                elif f == "max":
+                    cells.append(cell(max(nums), key))
                 else:
                     cells.append(cell(statistics.median(nums), key))
                 if nas and not noted:

@@ -610,7 +610,10 @@ def wrk_ms(text):
                                 "m": 60000.0, "h": 3600000.0}[m.group(2)]
 
 
-def run_wrk(ctx, run, path, conns, extra=(), secs=None):
+def run_wrk(ctx, run, path, conns, extra=(), secs=None, count=True):
+    """One wrk run against run; its errors and timeouts count in the
+    socket-error figure unless count is False (a run slowed on purpose,
+    under strace)."""
     if not ctx.wrk:
         raise NA("wrk missing (apt-get install -y wrk)")
     secs = secs or ctx.wrk_secs
@@ -642,9 +645,13 @@ def run_wrk(ctx, run, path, conns, extra=(), secs=None):
     if nx:
         errs += int(nx.group(1))
     name = run.spec.name
-    ctx.wrk_errors[name] = ctx.wrk_errors.get(name, 0) + errs + timeouts
-    ctx.wrk_runs[name] = ctx.wrk_runs.get(name, 0) + 1
+    if count:
+        ctx.wrk_errors[name] = ctx.wrk_errors.get(name, 0) + errs + timeouts
+        ctx.wrk_runs[name] = ctx.wrk_runs.get(name, 0) + 1
+    # "Latency  avg  stdev  max  +/- Stdev": the slowest answer wrk saw
+    mx = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M)
     return {"requests": int(m.group(1)), "rps": float(rps.group(1)),
             "bytes_per_sec": float(tr.group(1)) * UNITS[tr.group(2)],
             "errors": errs, "timeouts": timeouts,
-            "p50": wrk_ms(lat["50"]), "p99": wrk_ms(lat["99"])}
+            "p50": wrk_ms(lat["50"]), "p99": wrk_ms(lat["99"]),
+            "max": wrk_ms(mx.group(1)) if mx else float("nan")}

@@ -121,12 +121,20 @@ t_case "If-Unmodified-Since not a date: ignored, 200" \
 t_case "If-Match that holds overrides If-Unmodified-Since: 200" \
     'hget %{http_code} /old.txt -H "If-Match: $oldtag" \
     -H "If-Unmodified-Since: $before"' 200
-t_case "a 304 for If-None-Match carries the Vary of its 200" \
-    'hget "%{http_code} %header{vary}" /old.txt \
-    -H "If-None-Match: $oldtag"' "304 Accept-Encoding"
-t_case "a 304 for If-Modified-Since carries the Vary of its 200" \
-    'hget "%{http_code} %header{vary}" /old.txt \
-    -H "If-Modified-Since: $imf"' "304 Accept-Encoding"
+# old.txt.gz makes old.txt a file with variants only with gzip_static.
+if "$FENIX" --version | grep -q '+feature_gzip_static'; then
+	t_case "a 304 for If-None-Match carries the Vary of its 200" \
+	    'hget "%{http_code} %header{vary}" /old.txt \
+	    -H "If-None-Match: $oldtag"' "304 Accept-Encoding"
+	t_case "a 304 for If-Modified-Since carries the Vary of its 200" \
+	    'hget "%{http_code} %header{vary}" /old.txt \
+	    -H "If-Modified-Since: $imf"' "304 Accept-Encoding"
+else
+	for v in If-None-Match If-Modified-Since; do
+		t_skip "a 304 for $v carries the Vary of its 200" \
+		    "FEATURE_GZIP_STATIC not configured: no variants"
+	done
+fi
 t_case "If-Modified-Since in RFC 850 format: 304" \
     'hget %{http_code} /old.txt -H "If-Modified-Since: $rfc850"' 304
 t_case "If-Modified-Since in asctime format: 304" \
