@@ -334,6 +334,61 @@ STRACE_LOADS = [StraceLoad("c3k100k", 3000, FILE_100K),
                 StraceLoad("c10k100k", 10000, FILE_100K)]
 
 
+class ProbeLoad:
+    """The server's latency under thousands of keep-alive connections, as
+    a client with time to spare sees it.  One wrk on the client CPU
+    drives conns - 100 connections and is saturated there: its
+    connections wait for wrk itself (a 10,000-connection wrk on one core
+    reports most of a second for any server).  A second wrk with 100
+    connections runs for the load's duration once the first has been
+    going 8 s; its p99 and slowest answer are the figures, and every
+    timeout of either wrk is counted."""
+
+    PROBE = 100
+
+    def __init__(self, key, conns, path):
+        self.key, self.conns, self.path = key, conns, path
+        self.__name__ = "fig_probe_" + key
+
+    def __call__(self, ctx, spec):
+        secs = max(ctx.wrk_secs, 5)
+        run = Running(ctx, spec, conns=CAP_MANY)
+        got = {}
+
+        def load():
+            try:
+                got["a"] = run_wrk(ctx, run, self.path,
+                                   self.conns - self.PROBE, secs=secs + 12)
+            except NA as e:
+                got["na"] = e
+        th = threading.Thread(target=load)
+        try:
+            th.start()
+            time.sleep(8)
+            if not th.is_alive():
+                raise NA("the loading wrk ended early")
+            b = run_wrk(ctx, run, self.path, self.PROBE, secs=secs)
+            th.join(secs + 60)
+        finally:
+            run.stop()
+        if "na" in got:
+            raise got["na"]
+        a = got["a"]
+        slow = b["timeouts"] > 0
+        note = "%d conns loading: %d req/s, p99 %.0f ms, max %.0f ms, " \
+            "%d timeouts; the %d probing: %d req/s, p50 %.1f ms, " \
+            "%d timeouts" % (self.conns - self.PROBE, a["rps"], a["p99"],
+                              a["max"], a["timeouts"], self.PROBE,
+                              b["rps"], b["p50"], b["timeouts"])
+        return {"probe99_" + self.key: (SLOW if slow else b["p99"], note),
+                "probemax_" + self.key: SLOW if slow else b["max"],
+                "probeto_" + self.key: a["timeouts"] + b["timeouts"]}
+
+
+PROBE_LOADS = [ProbeLoad("c10k100k", 10000, FILE_100K),
+               ProbeLoad("c10k1k", 10000, FILE_1K)]
+
+
 def cpu_us_per_req(w, t0, t1):
     if not w["requests"]:
         raise NA("wrk completed no requests")
@@ -568,6 +623,10 @@ def fmt_int(v):
     return "%d" % round(v)
 
 
+def fmt_ms(v):
+    return ">2000" if v == SLOW else "%.1f" % v
+
+
 def fmt_size(v):
     return "%d (%.1f MiB)" % (v, v / 1048576.0) if v >= 1048576 else \
         "%d (%.1f KiB)" % (v, v / 1024.0)
@@ -589,6 +648,16 @@ FIGURES = [load_figure(c) for c in LOADS] + [
     Figure(f, [Row("syscalls_" + f.key, "syscalls/req, %s conns, 100 KiB "
                    "(strace, wrk)" % format(f.conns, ","), "%.2f".__mod__,
                    lower_better=True)]) for f in STRACE_LOADS] + [
+    Figure(f, [Row("probe99_" + f.key, "p99 ms of %d more conns, %s conns, "
+                   "%s" % (f.PROBE, format(f.conns, ","), f.path.lstrip("/")),
+                   fmt_ms, lower_better=True),
+               Row("probemax_" + f.key, "max ms of %d more conns, %s conns, "
+                   "%s" % (f.PROBE, format(f.conns, ","), f.path.lstrip("/")),
+                   fmt_ms, lower_better=True),
+               Row("probeto_" + f.key, "wrk timeouts, both wrk, %s conns, %s"
+                   % (format(f.conns, ","), f.path.lstrip("/")), fmt_int,
+                   lower_better=True, ratio=False)])
+    for f in PROBE_LOADS] + [
     Figure(fig_idle_rss, [
         Row("rss", "idle RSS, all processes, KiB", fmt_int,
             lower_better=True),
