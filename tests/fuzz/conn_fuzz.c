@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn_fuzz.c - libFuzzer target for one worker's connection state machine
- * (core/conn.c), in process: a socketpair stands in for the client, an
- * eventfd for the listener (accept4 is wrapped to hand out the server
- * end), and the real epoll loop runs one turn at a time.
+ * (core/conn.c and its output side, core/send.c), in process: a
+ * socketpair stands in for the client, an eventfd for the listener
+ * (accept4 is wrapped to hand out the server end), and the real epoll
+ * loop runs one turn at a time.  The access log is on (to /dev/null), so
+ * that a file answer's tail copies the request's fields for its line.
  *
  * The input is a tape of choices: a stream of requests (valid, pipelined,
  * with bodies, malformed, padded to the edges of the connection buffer),
@@ -39,6 +41,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "alog.h"
 #include "body.h"
 #include "conf.h"
 #include "conn.h"
@@ -492,8 +495,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	conf.listen[0].fd = lsn_fd;
 	conf.nlisten = 1;
-	if (fx_file_init(root) == -1 || fx_ev_init() == -1 ||
-	    fx_conn_init(&conf) == -1)
+	/* The access log on: a file answer's tail copies its fields. */
+	if (fx_alog_open("/dev/null") == -1 || fx_file_init(root) == -1 ||
+	    fx_ev_init() == -1 || fx_conn_init(&conf) == -1)
 		abort();
 	fx_file_conf.gzip_static = 1;
 	fx_resp_clock(time(NULL));
