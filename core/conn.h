@@ -7,6 +7,9 @@
 #define FX_CONN_H
 
 #include "conf.h"
+#include "ev.h"
+#include "http.h"
+#include "resp.h"
 
 /*
  * Set up the worker's connection machinery for conf and register the
@@ -29,10 +32,6 @@ int	fx_conn_count(void);
 /*
  * conn.c and send.c's own: a connection, its busy state and its tail.
  */
-#include "ev.h"
-#include "http.h"
-#include "resp.h"
-
 #define BUF_SIZE	(FX_HTTP_MAX_HEAD + 2048)
 
 enum { C_IDLE, C_HEAD, C_BODY, C_SEND, C_LINGER, C_TAIL };
