@@ -21,7 +21,10 @@ trap 'rm -f "$log"' EXIT
 
 passed=0 failed=0 skipped=0 qemu_skipped=0
 
-# A unit binary prints FAIL lines and "TOTAL passed failed".
+# A unit binary prints FAIL lines and "TOTAL passed failed".  Under the
+# sanitizers, leaks are reported but for those tests/unit/lsan.supp names.
+LSAN_OPTIONS="suppressions=$top/tests/unit/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 for t in "$@"; do
 	name=$(basename "$t")
 	if ! "$t" "$top/tests/unit/data" >"$log" 2>&1; then
