@@ -46,14 +46,10 @@ script "../outside/out.sh" 'printf "Content-Type: text/plain\n\nout\n"'
 ln -s "$O/out.sh" "$C/link.sh"
 
 port=$(free_port)
-start_cmd cgi "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+serve_up cgi "$port" /page.txt \
+    "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
     -o "cgi=/cgi-bin $C" -o cgi_max=2 -o body_max=200k \
-    -e "$T_DIR/cgi.err" -p "$T_DIR/cgi.pid" ||
-    t_broken "the server did not start"
-if [ -z "$T_BROKEN" ] && ! poll 5 answers "$port" /page.txt; then
-	t_note "the server does not answer" "$T_DIR/cgi.err"
-	t_broken "the server does not answer"
-fi
+    -e "$T_DIR/cgi.err" -p "$T_DIR/cgi.pid"
 
 # The environment (RFC 3875 4.1), the body on stdin, stderr to the log.
 bget "/cgi-bin/env.sh/a/b?x=1&y=%20" -d 'k=v&w=2' -H 'X-Foo: bar' \
@@ -177,14 +173,10 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chmod 755 "$T_DIR"
 fi
 port=$(free_port)
-start_cmd short "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 $uopt \
+serve_up short "$port" /page.txt \
+    "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 $uopt \
     -o "cgi=/cgi-bin/ $C" -o cgi_timeout=1 \
-    -e "$T_DIR/short.err" -p "$T_DIR/short.pid" ||
-    t_broken "the second server did not start"
-if [ -z "$T_BROKEN" ] && ! poll 5 answers "$port" /page.txt; then
-	t_note "the second server does not answer" "$T_DIR/short.err"
-	t_broken "the second server does not answer"
-fi
+    -e "$T_DIR/short.err" -p "$T_DIR/short.pid"
 t_case "a script silent past cgi_timeout: 504" \
     'hget "%{http_code}" /cgi-bin/hang.sh --max-time 10' "504"
 hangpid() {
@@ -204,13 +196,9 @@ t_mended
 
 # Off by default: no cgi setting, no scripts, no POST.
 port=$(free_port)
-start_cmd off "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
-    -e "$T_DIR/off.err" -p "$T_DIR/off.pid" ||
-    t_broken "the third server did not start"
-if [ -z "$T_BROKEN" ] && ! poll 5 answers "$port" /page.txt; then
-	t_note "the third server does not answer" "$T_DIR/off.err"
-	t_broken "the third server does not answer"
-fi
+serve_up off "$port" /page.txt \
+    "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -e "$T_DIR/off.err" -p "$T_DIR/off.pid"
 t_case "off by default: GET of a script path 404" \
     'hget "%{http_code}" /cgi-bin/env.sh' "404"
 t_case "off by default: POST 405" \

@@ -296,6 +296,19 @@ start_cmd() {
 	fi
 }
 
+# serve_up NAME PORT PATH CMD...: start_cmd NAME CMD..., then wait until
+# PATH answers on PORT; if either fails, the block is broken (t_broken).
+serve_up() {
+	u_name=$1 u_port=$2 u_path=$3
+	shift 3
+	if ! start_cmd "$u_name" "$@"; then
+		t_broken "server $u_name did not start"
+	elif ! poll 5 answers "$u_port" "$u_path"; then
+		t_note "server $u_name does not answer" "$T_DIR/$u_name.err"
+		t_broken "server $u_name does not answer"
+	fi
+}
+
 # t_exit: the end of a script; a count that differs from the plan fails.
 t_exit() {
 	if [ -n "$T_PLAN" ] && [ "$T_N" -ne "$T_PLAN" ]; then

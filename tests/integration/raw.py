@@ -50,6 +50,15 @@ def unescape(s):
     return codecs.escape_decode(s.encode("utf-8"))[0]
 
 
+def wait_file(path, maxs):
+    """Poll until path exists; exit 2 after maxs seconds."""
+    t0 = time.monotonic()
+    while not os.path.exists(path):
+        if time.monotonic() - t0 > maxs:
+            die("%s never appeared" % path, 2)
+        time.sleep(0.05)
+
+
 def connect(port, rcvbuf=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf is not None:
@@ -261,11 +270,7 @@ def cmd_noread(args):
     s = connect(port, rcvbuf=4096)
     s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
     open(ready, "w").close()
-    t0 = time.monotonic()
-    while not os.path.exists(go):
-        if time.monotonic() - t0 > maxs:
-            die("%s never appeared" % go, 2)
-        time.sleep(0.05)
+    wait_file(go, maxs)
     # A 4 KiB window under loopback's 64 KiB MSS opens only by the
     # sender's zero-window probes, whose back-off grows with the stall:
     # a full buffer lets the reader's window updates through again.
@@ -286,10 +291,7 @@ def cmd_until(args):
     sys.stdout.flush()
     open(ready, "w").close()
     t0 = time.monotonic()
-    while not os.path.exists(go):
-        if time.monotonic() - t0 > maxs:
-            die("%s never appeared" % go, 2)
-        time.sleep(0.05)
+    wait_file(go, maxs)
     while True:
         s.sendall(req)
         status, hdrs, body = r.answer(False)
