@@ -285,25 +285,63 @@ probe(pid_t master, const char **why)
 }
 
 /*
+ * The old master's workers when we sent WINCH (those it then retires),
+ * or n_winched 0 when this run did not send it.
+ */
+static pid_t winched[256];
+static int n_winched;
+
+/* Children of old other than those we WINCHed: workers it started since. */
+static int
+new_workers(pid_t old)
+{
+	pid_t kids[256];
+	int i, j, n, cnt = 0;
+
+	n = fx_procfs_children(old, kids, 256);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n_winched && kids[i] != winched[j]; j++)
+			;
+		cnt += j == n_winched;
+	}
+	return cnt;
+}
+
+/*
  * Our WINCH may reach the old master after it rolled back by itself
  * (the new master died as we sent it): it then parks with no upgrade in
- * progress, and nothing would start its workers.  Give it a moment to
- * start them itself, then HUP it: after WINCH that is a full reload.
+ * progress, and nothing would start its workers.  Once it has taken our
+ * WINCH the two orders differ exactly: WINCH then rollback started new
+ * workers; rollback then WINCH left only the retiring ones we WINCHed.
+ * Counting all children would take a retiring worker for a live one.
+ * Parked, it gets a HUP: after WINCH that is a full reload.
  */
 static void
 unpark(pid_t old)
 {
-	long long until = fx_now_ms() + 1000;
+	long long until = fx_now_ms() + 5000;
 
-	while (old_workers(old, 0) == 0 && fx_now_ms() < until)
-		usleep(POLL_MS * 1000);
-	if (old_workers(old, 0) > 0 || !alive(old))
+	if (n_winched == 0) {
+		/* A resumed run: we cannot tell retiring workers apart. */
+		until = fx_now_ms() + 1000;
+		while (old_workers(old, 0) == 0 && fx_now_ms() < until)
+			usleep(POLL_MS * 1000);
+		if (old_workers(old, 0) > 0)
+			return;
+	} else {
+		while (fx_procfs_sig_pending(old, SIGWINCH) == 1 &&
+		    fx_now_ms() < until)
+			usleep(POLL_MS * 1000);
+		if (new_workers(old) > 0)
+			return;
+	}
+	if (!alive(old))
 		return;
 	kill(old, SIGHUP);
 	progress("the old master %ld has no workers (our WINCH came after "
 	    "its rollback): HUP sent", (long)old);
 	until = fx_now_ms() + 5000;
-	while (old_workers(old, 0) == 0 && fx_now_ms() < until)
+	while (new_workers(old) == 0 && fx_now_ms() < until)
 		usleep(POLL_MS * 1000);
 }
 
@@ -488,6 +526,9 @@ finish(void)
 		 * between writing the phase and WINCH.  A parked master
 		 * ignores a second WINCH.
 		 */
+		n_winched = fx_procfs_children(old, winched, 256);
+		if (n_winched < 0)
+			n_winched = 0;
 		kill(old, SIGWINCH);
 		progress("WINCH sent to %ld", (long)old);
 		deadline = fx_now_ms() + 60000;
