@@ -370,12 +370,8 @@ conn_read(struct fx_conn *c)
 	return -1;
 }
 
-/*
- * A tail is out: log it and wait for the next request, as conn_next does
- * with nothing pipelined.  1 to go on running c, -1 if c is freed.
- */
-static int
-tail_done(struct fx_conn *c)
+static void
+tail_log(struct fx_conn *c)
 {
 	struct fx_tail *t = c->t;
 	struct fx_http_req q;
@@ -390,6 +386,32 @@ tail_done(struct fx_conn *c)
 		fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET, c->addr,
 		    t->log[0].n > 0 ? &q : NULL, t->status, t->sent);
 	}
+}
+
+/*
+ * c is closed before its answer is all out (a reset, send_timeout, the
+ * worker's exit): log the request with the bytes that went, as nginx
+ * does, so that an operator sees the cut answers too.
+ */
+static void
+log_cut(struct fx_conn *c)
+{
+	if (c->state == C_SEND)
+		log_request(c);
+	else if (c->state == C_TAIL)
+		tail_log(c);
+}
+
+/*
+ * A tail is out: log it and wait for the next request, as conn_next does
+ * with nothing pipelined.  1 to go on running c, -1 if c is freed.
+ */
+static int
+tail_done(struct fx_conn *c)
+{
+	struct fx_tail *t = c->t;
+
+	tail_log(c);
 	fx_file_put(t->file);
 	free(t);
 	c->t = NULL;
@@ -586,6 +608,7 @@ conn_run(struct fx_conn *c)
 				return 1;
 			}
 			if (r == -1) {
+				log_cut(c);
 				conn_close(c);
 				return 0;
 			}
@@ -603,8 +626,10 @@ conn_run(struct fx_conn *c)
 				return 1;
 			}
 			if (r == -1 || tail_done(c) == -1) {
-				if (r == -1)
+				if (r == -1) {
+					log_cut(c);
 					conn_close(c);
+				}
 				return 0;
 			}
 			break;
@@ -675,6 +700,7 @@ conn_timeout(struct fx_timer *t)
 {
 	struct fx_conn *c = (struct fx_conn *)((char *)t -
 	    offsetof(struct fx_conn, timer));
+	ssize_t n;
 
 	/* A client that sent part of a request gets a 408 on its way out. */
 	if (c->state == C_HEAD && c->head == H_STARTED &&
@@ -684,9 +710,13 @@ conn_timeout(struct fx_timer *t)
 			fx_ctr_response(408);
 		(void)send(c->ev.fd, c->b->resp.hdr, c->b->resp.hdr_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
-		(void)send(c->ev.fd, c->b->resp.mem, c->b->resp.mem_len,
+		n = send(c->ev.fd, c->b->resp.mem, c->b->resp.mem_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (ENABLE_FEATURE_ACCESS_LOG && fx_alog_on())
+			fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET,
+			    c->addr, NULL, 408, n > 0 ? (long long)n : 0);
 	}
+	log_cut(c);
 	conn_close(c);
 }
 
@@ -891,8 +921,10 @@ fx_conn_drain(void)
 void
 fx_conn_close_all(void)
 {
-	while (conns.next != &conns)
+	while (conns.next != &conns) {
+		log_cut(conns.next);
 		conn_close(conns.next);
+	}
 }
 
 int

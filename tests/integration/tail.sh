@@ -6,7 +6,7 @@
 # after them, the access log, and the faults (a client gone, a file
 # truncated) on that path.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 14
 
 W=$T_DIR/www
 mkdir -p "$W"
@@ -145,7 +145,7 @@ import socket, sys
 port = int(sys.argv[1])
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
 
-s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\nUser-Agent: cut-reset\r\n\r\n")
 print(s.recv(100)[:12].decode())
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
 s.close()
@@ -162,7 +162,7 @@ import os, socket, sys, time
 port, path = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=20)
 
-s.sendall(b"GET /shrink.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+s.sendall(b"GET /shrink.bin HTTP/1.1\r\nHost: a\r\nUser-Agent: cut-shrink\r\n\r\n")
 buf = s.recv(4096)
 os.truncate(path, 1000)
 got = len(buf)
@@ -180,6 +180,59 @@ t_case "the worker still answers, the same one" \
     "small $worker"
 t_ok "no worker died (error log)" \
     '! grep -q "exited\|signal" "$T_DIR/a.err"'
+
+# Answers cut short are logged too, with the bytes that went (as nginx
+# does).  cut_logged LOG PATH UA: LOG has a 200 for PATH from UA ('-':
+# none), short of its 8 MiB.
+cut_logged() {
+	awk -v path="$2" -v ua="\"$3\"" '$7 == path && $NF == ua &&
+	    $9 == 200 && $10 < 8388608 { f = 1 } END { exit !f }' "$1"
+}
+t_ok "the access log has the reset download: 200, short" \
+    'poll 10 cut_logged "$T_DIR/access.log" /big.bin cut-reset'
+t_ok "... and the truncated file's: 200, short" \
+    'poll 10 cut_logged "$T_DIR/access.log" /shrink.bin cut-shrink'
+# Connection: close keeps the buffer (no tail): the same, from there.
+python3 - "$port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+          b"User-Agent: cut-close\r\n\r\n")
+s.recv(100)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+s.close()
+PY
+t_ok "... and a reset Connection: close download's: 200, short" \
+    'poll 10 cut_logged "$T_DIR/access.log" /big.bin cut-close'
+
+# TERM stops the worker at once: a download stalled in it is logged.
+python3 "$HERE/raw.py" noread "$port" /big.bin "$T_DIR/ready" \
+    "$T_DIR/never" 30 >/dev/null 2>&1 &
+T_PIDS="$T_PIDS $!"
+poll 15 test -f "$T_DIR/ready"
+poll 10 sh -c "curl -s http://127.0.0.1:$port/status |
+    grep -q '^Reading: 0 Writing: 2 '"
+kill -TERM "$master" 2>/dev/null
+poll 10 gone "$master"
+t_ok "TERM with a download stalled: the access log has it, 200, short" \
+    'cut_logged "$T_DIR/access.log" /big.bin -'
+t_mended
+
+# send_timeout and header_timeout cut a connection: both are logged.
+port=$(free_port)
+start_cmd b "$FENIX" server -l "127.0.0.1:$port" -r "$W" -w 1 \
+    -p "$T_DIR/b.pid" -e "$T_DIR/b.err" -a "$T_DIR/b.log" \
+    -o send_timeout=1 -o header_timeout=1 ||
+    t_broken "server b did not start"
+python3 "$HERE/raw.py" noread "$port" /big.bin "$T_DIR/ready.b" \
+    "$T_DIR/never" 30 >/dev/null 2>&1 &
+T_PIDS="$T_PIDS $!"
+python3 "$HERE/raw.py" stall "$port" 'GET / HTTP/1.1\r\nHo' 20 \
+    >/dev/null 2>&1
+t_ok "header_timeout: the access log has the 408" \
+    'poll 10 grep -q "\" 408 [1-9]" "$T_DIR/b.log"'
+t_ok "send_timeout: the access log has the download it cut, 200, short" \
+    'poll 15 cut_logged "$T_DIR/b.log" /big.bin -'
 kill -QUIT "$master" 2>/dev/null
 poll 10 gone "$master"
 t_mended
