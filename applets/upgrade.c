@@ -308,6 +308,25 @@ new_workers(pid_t old)
 }
 
 /*
+ * The old master started workers during the drain (a HUP: in nginx that
+ * is the operator's rollback, but the driver goes on): WINCH them too,
+ * rather than wait 60 s for workers nobody told to stop.
+ */
+static void
+rewinch(pid_t old)
+{
+	pid_t kids[256];
+	int i, n;
+
+	n = fx_procfs_children(old, kids, 256);
+	for (i = 0; i < n && n_winched < 256; i++)
+		winched[n_winched++] = kids[i];
+	kill(old, SIGWINCH);
+	progress("the old master %ld started workers again (a HUP?): WINCH "
+	    "sent again", (long)old);
+}
+
+/*
  * Our WINCH may reach the old master after it rolled back by itself
  * (the new master died as we sent it): it then parks with no upgrade in
  * progress, and nothing would start its workers.  Once it has taken our
@@ -537,6 +556,12 @@ finish(void)
 			if (!alive(nm))
 				return rollback(UP_RB_DIED, "drain",
 				    "the new master exited");
+			if (new_workers(old) > 0 &&
+			    fx_procfs_sig_pending(old, SIGHUP) != 1) {
+				/* A HUP unparked it (nginx's rollback). */
+				rewinch(old);
+				continue;
+			}
 			if (fx_now_ms() >= deadline) {
 				progress("old workers still draining after "
 				    "60 s");

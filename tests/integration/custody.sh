@@ -8,7 +8,7 @@
 # The server runs from a copy, $T_DIR/bin/fenix, that the cases replace;
 # $FENIX itself is never touched.
 . "$(dirname "$0")/lib.sh"
-plan 68
+plan 71
 optional APPLET_UPGRADE
 optional APPLET_STATUS
 
@@ -365,6 +365,44 @@ t_mended
 stop "$pidf"
 rm -f "$W/big.bin"
 
+# A HUP to the old master during the drain (a reload from a config
+# tool) gives it workers again: the driver WINCHes them too instead of
+# waiting 60 s.  A stalled download holds the drain open meanwhile.
+if [ -z "$T_SKIPPING" ] && ! serve hupdrain -o shutdown_timeout=60; then
+	t_broken "server did not start"
+fi
+if [ -z "$T_BROKEN" ]; then
+	old=$master
+	head -c 8388608 /dev/zero >"$W/big.bin"
+	rm -f "$T_DIR/ready" "$T_DIR/go"
+	start_bg python3 "$HERE/raw.py" noread "$port" /big.bin \
+	    "$T_DIR/ready" "$T_DIR/go" 60 >"$T_DIR/noread.out" 2>&1
+	poll 15 test -f "$T_DIR/ready"
+	bg_upgrade -p "$pidf" -b "$T_DIR/A" -w 0
+	poll 20 phase_is "$pidf" drain
+	poll 10 nkids_is "$old" 2	# the new master, the held worker
+	ows=$(kids "$old")
+	kill -HUP "$old"
+fi
+t_ok "4: HUP to the old master in the drain: the driver WINCHes again" \
+    'poll 10 grep -q "WINCH sent again" "$T_DIR/bg.err"'
+t_ok "... the workers the HUP started stop, the held one stays" \
+    'poll 10 nkids_is "$old" 2 && ! fresh_kid "$old"'
+touch "$T_DIR/go"
+poll 30 gone "$drv"
+wait "$drv" 2>/dev/null
+rc=$?
+t_case "... the download ends whole, and the upgrade then: exit 0" \
+    'poll 10 grep -q . "$T_DIR/noread.out"; cat "$T_DIR/noread.out";
+    echo $rc' "200 8388608
+0"
+t_mended
+kill "$drv" 2>/dev/null
+adopt "$pidf"
+stop "$pidf"
+rm -f "$W/big.bin"
+restore_bin
+
 # A driver killed between writing phase drain and sending WINCH (found
 # by `make chaos`): the next run resumed the drain and waited 60 s for
 # old workers that nobody had told to stop.  strace holds the WINCH.
@@ -460,6 +498,9 @@ restore_bin
 
 kill_case k2
 kill -KILL "$nm"	# the new generation is not healthy any more
+# Dead, not dying: a run that looked while it was would find it alive,
+# finish, then roll back as in a bake (10), not find it gone (15).
+poll 10 gone "$nm"
 upgrade -p "$pidf" -w 0
 t_case "4: after a KILL, a dead new master: the next run rolls back: 15" \
     'echo $up_rc; [ $up_rc -eq 15 ] || cat "$T_DIR/up.err"' 15
