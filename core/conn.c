@@ -389,17 +389,19 @@ tail_log(struct fx_conn *c)
 }
 
 /*
- * c is closed before its answer is all out (a reset, send_timeout, the
+ * Close c, whose answer may not be all out (a reset, send_timeout, the
  * worker's exit): log the request with the bytes that went, as nginx
- * does, so that an operator sees the cut answers too.
+ * does, so that an operator sees the cut answers too.  Cold: kept out of
+ * conn_run's hot path.
  */
-static void
-log_cut(struct fx_conn *c)
+static __attribute__((cold, noinline)) void
+conn_cut(struct fx_conn *c)
 {
 	if (c->state == C_SEND)
 		log_request(c);
 	else if (c->state == C_TAIL)
 		tail_log(c);
+	conn_close(c);
 }
 
 /*
@@ -608,8 +610,7 @@ conn_run(struct fx_conn *c)
 				return 1;
 			}
 			if (r == -1) {
-				log_cut(c);
-				conn_close(c);
+				conn_cut(c);
 				return 0;
 			}
 			if ((r = conn_done(c)) != 1)
@@ -626,10 +627,8 @@ conn_run(struct fx_conn *c)
 				return 1;
 			}
 			if (r == -1 || tail_done(c) == -1) {
-				if (r == -1) {
-					log_cut(c);
-					conn_close(c);
-				}
+				if (r == -1)
+					conn_cut(c);
 				return 0;
 			}
 			break;
@@ -716,8 +715,7 @@ conn_timeout(struct fx_timer *t)
 			fx_alog_write(c->family == 6 ? AF_INET6 : AF_INET,
 			    c->addr, NULL, 408, n > 0 ? (long long)n : 0);
 	}
-	log_cut(c);
-	conn_close(c);
+	conn_cut(c);
 }
 
 static void
@@ -921,10 +919,8 @@ fx_conn_drain(void)
 void
 fx_conn_close_all(void)
 {
-	while (conns.next != &conns) {
-		log_cut(conns.next);
-		conn_close(conns.next);
-	}
+	while (conns.next != &conns)
+		conn_cut(conns.next);
 }
 
 int
