@@ -342,7 +342,9 @@ defpid() {
 }
 mkdir -p "$T_DIR/cwd" "$T_DIR/xdg"
 chmod 777 "$T_DIR/cwd" "$T_DIR/xdg"
-if [ "$(id -u)" -ne 0 ]; then
+if ! has_applet status; then
+	t_skipping "APPLET_STATUS not configured (fenix status finds it)"
+elif [ "$(id -u)" -ne 0 ]; then
 	t_skipping "needs root (a mount namespace)"
 elif ! unshare --mount --propagation private sh -c \
     'mount -t tmpfs tmpfs /run' 2>/dev/null; then
@@ -474,6 +476,7 @@ t_case "server with an error log it cannot open: exit 111" \
     -e "$T_DIR/no/such/dir/e.log" </dev/null >/dev/null 2>&1; echo $?' 111
 
 # ------------------------------------------------- fenix upgrade
+has_applet upgrade || t_skipping "APPLET_UPGRADE not configured"
 # upgrade ARGS...: status in $up_rc, stderr in $T_DIR/up.err.
 upgrade() {
 	timeout 40 "$FENIX" upgrade "$@" >"$T_DIR/up.out" 2>"$T_DIR/up.err"
@@ -625,6 +628,7 @@ t_ok "... the bake window lasted 2 s, probing -u's URL all along" \
 t_mended
 
 # ------------------------------------------------- fenix status -t
+has_applet status || t_skipping "APPLET_STATUS not configured"
 # A server that accepts (the kernel does) and never answers.
 mute=$(free_port)
 python3 -c 'import socket, sys, time
@@ -653,8 +657,10 @@ t_ok "status -u -t 3 waits 3 s, past the default 2 s (exit 1)" \
     'st -t 3; between $s_ms 2900 4500 && [ $s_rc -eq 1 ]'
 kill "$mute_pid"
 kill -TERM "$stm"
+t_mended
 
 # ------------------------------------------------- exit 23, at last
+has_applet upgrade || t_skipping "APPLET_UPGRADE not configured"
 if [ -n "${t23:-}" ]; then
 	poll 45 test -s "$T_DIR/up23.rc"
 	new=$(cat "$T_DIR/stuck.pid" 2>/dev/null)

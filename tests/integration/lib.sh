@@ -72,10 +72,11 @@ t_mended() {
 # t_blocked NAME: report NAME as FAIL or SKIP if the block is broken or
 # skipping; returns 0 when it did (the case must not run).
 t_blocked() {
-	if [ -n "$T_BROKEN" ]; then
-		t_fail "$1 (setup failed: $T_BROKEN)"
-	elif [ -n "$T_SKIPPING" ]; then
+	if [ -n "$T_SKIPPING" ]; then
+		# A setup that needs what is missing fails too: still a SKIP.
 		t_skip "$1" "$T_SKIPPING"
+	elif [ -n "$T_BROKEN" ]; then
+		t_fail "$1 (setup failed: $T_BROKEN)"
 	else
 		return 1
 	fi
@@ -110,6 +111,11 @@ t_skip_rest() {
 	while [ "$T_N" -lt "${T_PLAN:-0}" ]; do
 		t_skip "$(basename "$0" .sh) case $((T_N + 1))/$T_PLAN" "$1"
 	done
+}
+
+# has_applet NAME: the binary was built with APPLET_NAME (lower case).
+has_applet() {
+	"$FENIX" --version | grep -q "+applet_$1"
 }
 
 # optional FEATURE: skip the rest of the script if Kconfig left it out.

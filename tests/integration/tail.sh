@@ -14,10 +14,9 @@ mkdir -p "$W"
 head -c 8388608 /dev/zero | tr '\0' 'f' >"$W/big.bin"
 head -c 8388608 /dev/zero | tr '\0' 'g' >"$W/shrink.bin"
 printf 'small\n' >"$W/s.txt"
-"$FENIX" --version | grep -q '+feature_counters' ||
-    t_skipping "FEATURE_COUNTERS not configured (the status page)"
-"$FENIX" --version | grep -q '+feature_access_log' ||
-    t_skipping "FEATURE_ACCESS_LOG not configured"
+# The cases read the status page and the access log.
+optional FEATURE_COUNTERS
+optional FEATURE_ACCESS_LOG
 
 # stall.py PORT WORKER N DIR: N keep-alive connections each GET /big.bin
 # (8 MiB) and read nothing.  Once the status page says

@@ -122,7 +122,8 @@ conf_file(void)
 	fx_conf_free(&c);
 	CHECK(fx_conf_file(&c, "/nonexistent/fenix.conf", err,
 	    sizeof(err)) == -1 && strstr(err, "/nonexistent/fenix.conf: ") ==
-	    err && strstr(err, "No such file") != NULL);
+	    err && strstr(err, ENABLE_FEATURE_STRERROR ? "No such file" :
+	    "ENOENT") != NULL);
 	/* A value of only quotes is empty: refused for a string. */
 	fx_conf_defaults(&c);
 	put(dir, "empty.conf", "root \"\"\n", 8, path);
