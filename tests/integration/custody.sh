@@ -282,19 +282,10 @@ done
 stop "$pidf"
 restore_bin
 
-# The new master dies as fenix upgrade sends WINCH (found by `make
-# chaos`): the old master rolled back by itself first, then took the
-# WINCH as a plain park and stopped its workers, and the driver reported
-# "rolled back, 0 workers" (exit 10) with nobody serving.  strace delays
-# each of the driver's kill() calls by 1.5 s, so that its WINCH lands
-# after the old master's rollback.
-if ! command -v strace >/dev/null; then
-	t_skipping "strace not installed"
-elif ! serve crossed; then
-	t_broken "server did not start"
-fi
-if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
-	old=$master
+# winch_dies: fenix upgrade under strace, each kill() 1.5 s late; once
+# it is in phase drain (its WINCH on the way), KILL the new master.  The
+# driver's exit status in $rc.
+winch_dies() {
 	# LeakSanitizer cannot run under ptrace (make check SANITIZE=1).
 	ASAN_OPTIONS=detect_leaks=0 strace -o /dev/null -e trace=kill \
 	    -e inject=kill:delay_enter=1500000 \
@@ -308,6 +299,32 @@ if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
 	poll 30 gone "$drv"
 	wait "$drv" 2>/dev/null
 	rc=$?
+}
+
+# hold_download: a client GETs an 8 MiB file and reads none of it until
+# $T_DIR/go exists; returns once its request is in.
+hold_download() {
+	head -c 8388608 /dev/zero >"$W/big.bin"
+	rm -f "$T_DIR/ready" "$T_DIR/go"
+	start_bg python3 "$HERE/raw.py" noread "$port" /big.bin \
+	    "$T_DIR/ready" "$T_DIR/go" 60 >"$T_DIR/noread.out" 2>&1
+	poll 15 test -f "$T_DIR/ready"
+}
+
+# The new master dies as fenix upgrade sends WINCH (found by `make
+# chaos`): the old master rolled back by itself first, then took the
+# WINCH as a plain park and stopped its workers, and the driver reported
+# "rolled back, 0 workers" (exit 10) with nobody serving.  strace delays
+# each of the driver's kill() calls by 1.5 s, so that its WINCH lands
+# after the old master's rollback.
+if ! command -v strace >/dev/null; then
+	t_skipping "strace not installed"
+elif ! serve crossed; then
+	t_broken "server did not start"
+fi
+if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
+	old=$master
+	winch_dies
 fi
 t_case "4: the new master dies as WINCH is sent: exit 10" 'echo $rc' 10
 t_ok "4: ... the old master serves with its 2 workers again" \
@@ -327,23 +344,8 @@ fi
 if [ -z "$T_SKIPPING" ] && [ -z "$T_BROKEN" ]; then
 	old=$master
 	ows=$(kids "$old")
-	head -c 8388608 /dev/zero >"$W/big.bin"
-	rm -f "$T_DIR/ready" "$T_DIR/go"
-	start_bg python3 "$HERE/raw.py" noread "$port" /big.bin \
-	    "$T_DIR/ready" "$T_DIR/go" 60 >"$T_DIR/noread.out" 2>&1
-	poll 15 test -f "$T_DIR/ready"
-	ASAN_OPTIONS=detect_leaks=0 strace -o /dev/null -e trace=kill \
-	    -e inject=kill:delay_enter=1500000 \
-	    "$FENIX" upgrade -p "$pidf" -b "$T_DIR/A" -w 20 \
-	    >"$T_DIR/bg.out" 2>"$T_DIR/bg.err" &
-	drv=$!
-	T_PIDS="$T_PIDS $drv"
-	poll 20 phase_is "$pidf" drain
-	nm=$(cat "$pidf")
-	kill -KILL "$nm"
-	poll 30 gone "$drv"
-	wait "$drv" 2>/dev/null
-	rc=$?
+	hold_download
+	winch_dies
 fi
 # fresh_kid OLD: OLD has a child that was not among $ows.
 fresh_kid() {
@@ -373,11 +375,7 @@ if [ -z "$T_SKIPPING" ] && ! serve hupdrain -o shutdown_timeout=60; then
 fi
 if [ -z "$T_BROKEN" ]; then
 	old=$master
-	head -c 8388608 /dev/zero >"$W/big.bin"
-	rm -f "$T_DIR/ready" "$T_DIR/go"
-	start_bg python3 "$HERE/raw.py" noread "$port" /big.bin \
-	    "$T_DIR/ready" "$T_DIR/go" 60 >"$T_DIR/noread.out" 2>&1
-	poll 15 test -f "$T_DIR/ready"
+	hold_download
 	bg_upgrade -p "$pidf" -b "$T_DIR/A" -w 0
 	poll 20 phase_is "$pidf" drain
 	poll 10 nkids_is "$old" 2	# the new master, the held worker
