@@ -224,16 +224,22 @@ restore_binary(void)
 }
 
 /*
+ * Children of a master we read at most: its worker slots (1,024 workers,
+ * twice during a reload) and the new master.
+ */
+#define KIDS_MAX	2056
+
+/*
  * The new master: a child of the old one whose generation is higher
  * (workers are forks and share the old master's environment).
  */
 static pid_t
 find_new_master(pid_t old)
 {
-	pid_t kids[256];
+	pid_t kids[KIDS_MAX];
 	int i, n, gen = fx_procfs_generation(old);
 
-	n = fx_procfs_children(old, kids, 256);
+	n = fx_procfs_children(old, kids, KIDS_MAX);
 	for (i = 0; i < n; i++)
 		if (fx_procfs_generation(kids[i]) > gen)
 			return kids[i];
@@ -244,10 +250,10 @@ find_new_master(pid_t old)
 static int
 old_workers(pid_t old, pid_t new_master)
 {
-	pid_t kids[256];
+	pid_t kids[KIDS_MAX];
 	int i, n, cnt = 0;
 
-	n = fx_procfs_children(old, kids, 256);
+	n = fx_procfs_children(old, kids, KIDS_MAX);
 	for (i = 0; i < n; i++)
 		cnt += kids[i] != new_master;
 	return cnt;
@@ -288,21 +294,36 @@ probe(pid_t master, const char **why)
  * The old master's workers when we sent WINCH (those it then retires),
  * or n_winched 0 when this run did not send it.
  */
-static pid_t winched[256];
+static pid_t winched[KIDS_MAX];
 static int n_winched;
 
-/* Children of old other than those we WINCHed: workers it started since. */
 static int
-new_workers(pid_t old)
+was_winched(pid_t pid)
 {
-	pid_t kids[256];
-	int i, j, n, cnt = 0;
+	int j;
 
-	n = fx_procfs_children(old, kids, 256);
+	for (j = 0; j < n_winched && winched[j] != pid; j++)
+		;
+	return j < n_winched;
+}
+
+/*
+ * Children of old other than those we WINCHed: workers it started since.
+ * With add, they are WINCHed from now on.
+ */
+static int
+new_workers(pid_t old, int add)
+{
+	pid_t kids[KIDS_MAX];
+	int i, n, cnt = 0;
+
+	n = fx_procfs_children(old, kids, KIDS_MAX);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < n_winched && kids[i] != winched[j]; j++)
-			;
-		cnt += j == n_winched;
+		if (was_winched(kids[i]))
+			continue;
+		cnt++;
+		if (add && n_winched < KIDS_MAX)
+			winched[n_winched++] = kids[i];
 	}
 	return cnt;
 }
@@ -315,12 +336,7 @@ new_workers(pid_t old)
 static void
 rewinch(pid_t old)
 {
-	pid_t kids[256];
-	int i, n;
-
-	n = fx_procfs_children(old, kids, 256);
-	for (i = 0; i < n && n_winched < 256; i++)
-		winched[n_winched++] = kids[i];
+	(void)new_workers(old, 1);
 	kill(old, SIGWINCH);
 	progress("the old master %ld started workers again (a HUP?): WINCH "
 	    "sent again", (long)old);
@@ -333,34 +349,29 @@ rewinch(pid_t old)
  * WINCH the two orders differ exactly: WINCH then rollback started new
  * workers; rollback then WINCH left only the retiring ones we WINCHed.
  * Counting all children would take a retiring worker for a live one.
- * Parked, it gets a HUP: after WINCH that is a full reload.
+ * The master puts the pid file back just before it forks: give the
+ * workers 1 s to show.  Parked, it gets a HUP: after WINCH that is a
+ * full reload.  (A run that resumed a killed one's rollback has no
+ * winched[]: every child counts.)
  */
 static void
 unpark(pid_t old)
 {
 	long long until = fx_now_ms() + 5000;
 
-	if (n_winched == 0) {
-		/* A resumed run: we cannot tell retiring workers apart. */
-		until = fx_now_ms() + 1000;
-		while (old_workers(old, 0) == 0 && fx_now_ms() < until)
-			usleep(POLL_MS * 1000);
-		if (old_workers(old, 0) > 0)
-			return;
-	} else {
-		while (fx_procfs_sig_pending(old, SIGWINCH) == 1 &&
-		    fx_now_ms() < until)
-			usleep(POLL_MS * 1000);
-		if (new_workers(old) > 0)
-			return;
-	}
-	if (!alive(old))
+	while (n_winched > 0 && fx_procfs_sig_pending(old, SIGWINCH) == 1 &&
+	    fx_now_ms() < until)
+		usleep(POLL_MS * 1000);
+	until = fx_now_ms() + 1000;
+	while (new_workers(old, 0) == 0 && fx_now_ms() < until)
+		usleep(POLL_MS * 1000);
+	if (new_workers(old, 0) > 0 || !alive(old))
 		return;
 	kill(old, SIGHUP);
 	progress("the old master %ld has no workers (our WINCH came after "
 	    "its rollback): HUP sent", (long)old);
 	until = fx_now_ms() + 5000;
-	while (new_workers(old) == 0 && fx_now_ms() < until)
+	while (new_workers(old, 0) == 0 && fx_now_ms() < until)
 		usleep(POLL_MS * 1000);
 }
 
@@ -381,7 +392,7 @@ rollback(int code, const char *phase_name, const char *why)
 	long long still = 0;
 	pid_t old = u.st.old, new_master = u.st.new_master, n;
 	int seen = new_master > 0;
-	int winched = strcmp(phase_name, "drain") == 0 ||
+	int parked = strcmp(phase_name, "drain") == 0 ||
 	    strcmp(phase_name, "bake") == 0;
 
 	progress("%s failed: %s: rolling back", phase_name, why);
@@ -415,7 +426,7 @@ rollback(int code, const char *phase_name, const char *why)
 			if (still == 0)
 				still = fx_now_ms();
 			if (seen || fx_now_ms() - still > 300) {
-				if (winched)
+				if (parked)
 					unpark(old);
 				progress("rolled back: %s names %ld again, "
 				    "%d workers", u.pidfile, (long)old,
@@ -545,7 +556,7 @@ finish(void)
 		 * between writing the phase and WINCH.  A parked master
 		 * ignores a second WINCH.
 		 */
-		n_winched = fx_procfs_children(old, winched, 256);
+		n_winched = fx_procfs_children(old, winched, KIDS_MAX);
 		if (n_winched < 0)
 			n_winched = 0;
 		kill(old, SIGWINCH);
@@ -556,12 +567,10 @@ finish(void)
 			if (!alive(nm))
 				return rollback(UP_RB_DIED, "drain",
 				    "the new master exited");
-			if (new_workers(old) > 0 &&
-			    fx_procfs_sig_pending(old, SIGHUP) != 1) {
-				/* A HUP unparked it (nginx's rollback). */
+			/* A HUP unparked it (nginx's rollback)? */
+			if (new_workers(old, 0) > 0 && alive(nm) &&
+			    fx_procfs_sig_pending(old, SIGHUP) != 1)
 				rewinch(old);
-				continue;
-			}
 			if (fx_now_ms() >= deadline) {
 				progress("old workers still draining after "
 				    "60 s");

@@ -110,7 +110,7 @@ fx_procfs_running(pid_t pid)
 int
 fx_procfs_children(pid_t pid, pid_t *out, int max)
 {
-	char path[64], buf[8192];
+	char path[64], buf[20480];
 	const char *p = buf;
 	unsigned long long v;
 	int n = 0;
