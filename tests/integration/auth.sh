@@ -90,7 +90,7 @@ t_case "an empty file: no users" 'check ""' "bad:0: no users"
 t_case "a missing file: its name and why" \
     '"$FENIX" server -t -r "$W" -o "auth=/p $T_DIR/none" 2>&1 |
     grep -Ec "none: (No such file|ENOENT)"' 1
-if "$FENIX" --version | grep -q "+feature_auth_sha"; then
+if built FEATURE_AUTH_SHA; then
 	printf '%s\n%s\n' "$(htpasswd -nb2 u p)" "$(htpasswd -nb5 v p)" \
 	    >"$T_DIR/sha"
 	t_case "SHA-crypt hashes (htpasswd -2, -5) are accepted" \

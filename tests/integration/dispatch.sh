@@ -9,7 +9,7 @@ d=$T_DIR
 # (another code path than --list), in Kconfig's order.
 applets=
 for a in server upgrade status; do
-	"$FENIX" --version | grep -q "+applet_$a\>" && applets="$applets $a"
+	built "APPLET_$a" && applets="$applets $a"
 done
 set -- $applets
 napplets=$#

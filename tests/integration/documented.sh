@@ -347,7 +347,7 @@ defpid() {
 }
 mkdir -p "$T_DIR/cwd" "$T_DIR/xdg"
 chmod 777 "$T_DIR/cwd" "$T_DIR/xdg"
-if ! has_applet status; then
+if ! built APPLET_STATUS; then
 	t_skipping "APPLET_STATUS not configured (fenix status finds it)"
 elif [ "$(id -u)" -ne 0 ]; then
 	t_skipping "needs root (a mount namespace)"
@@ -481,7 +481,7 @@ t_case "server with an error log it cannot open: exit 111" \
     -e "$T_DIR/no/such/dir/e.log" </dev/null >/dev/null 2>&1; echo $?' 111
 
 # ------------------------------------------------- fenix upgrade
-has_applet upgrade || t_skipping "APPLET_UPGRADE not configured"
+built APPLET_UPGRADE || t_skipping "APPLET_UPGRADE not configured"
 # upgrade ARGS...: status in $up_rc, stderr in $T_DIR/up.err.
 upgrade() {
 	timeout 40 "$FENIX" upgrade "$@" >"$T_DIR/up.out" 2>"$T_DIR/up.err"
@@ -633,7 +633,7 @@ t_ok "... the bake window lasted 2 s, probing -u's URL all along" \
 t_mended
 
 # ------------------------------------------------- fenix status -t
-has_applet status || t_skipping "APPLET_STATUS not configured"
+built APPLET_STATUS || t_skipping "APPLET_STATUS not configured"
 # A server that accepts (the kernel does) and never answers.  It writes,
 # per connection, how long the client held it (ms) to mute.ms: the time
 # status waited, without its own start and exit (seconds under ASan or
@@ -696,7 +696,7 @@ kill -TERM "$stm"
 t_mended
 
 # ------------------------------------------------- exit 23, at last
-has_applet upgrade || t_skipping "APPLET_UPGRADE not configured"
+built APPLET_UPGRADE || t_skipping "APPLET_UPGRADE not configured"
 if [ -n "${t23:-}" ]; then
 	poll 45 test -s "$T_DIR/up23.rc"
 	new=$(cat "$T_DIR/stuck.pid" 2>/dev/null)

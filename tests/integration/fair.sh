@@ -11,7 +11,7 @@ W=$T_DIR/www
 mkdir -p "$W"
 head -c 1024 /dev/zero >"$W/p.bin"
 printf 'q\n' >"$W/q.txt"
-"$FENIX" --version | grep -q '+feature_access_log' ||
+built FEATURE_ACCESS_LOG ||
     t_skipping "FEATURE_ACCESS_LOG not configured"
 
 # fair.py PORT WORKER N: P and Q connect and are served once each; the

@@ -12,10 +12,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$T_DIR/www
 SECRET="fenix-secret-$$-outside-the-root"
 
-feature() {
-	"$FENIX" --version | grep -q "+$1"
-}
-
 httpdate() {
 	LC_ALL=C date -u -d "@$1" '+%a, %d %b %Y %H:%M:%S GMT'
 }
@@ -238,7 +234,7 @@ t_case "Accept-Ranges: bytes" 'hget "%header{accept-ranges}" /digits.txt' \
     bytes
 
 # gzip_static.
-feature feature_gzip_static ||
+built FEATURE_GZIP_STATIC ||
     t_skipping "FEATURE_GZIP_STATIC not configured"
 t_ok "Accept-Encoding: gzip gets the bytes of style.css.gz" \
     'bget /style.css -H "Accept-Encoding: gzip" | cmp - "$W/style.css.gz"'
@@ -451,7 +447,7 @@ serve -o dotfiles=on
 t_case "dotfiles=on serves /.env" 'hget "%{http_code} " /.env; bget /.env' \
     "200 TOKEN=dot"
 
-feature feature_dirlist || t_skipping "FEATURE_DIRLIST not configured"
+built FEATURE_DIRLIST || t_skipping "FEATURE_DIRLIST not configured"
 serve -o dirlist=on
 t_case "dirlist=on: a directory without index is listed" \
     'hget "%{http_code} %{content_type}" /list/' "200 text/html"
@@ -469,7 +465,7 @@ t_case "the percent-encoded link is served" \
 t_case "dirlist=on still serves index.html" 'bget /dir/' 'in dir'
 t_mended
 
-feature feature_gzip_static ||
+built FEATURE_GZIP_STATIC ||
     t_skipping "FEATURE_GZIP_STATIC not configured"
 serve -o gzip_static=off
 t_ok "gzip_static=off: Accept-Encoding: gzip gets the plain file" \
@@ -510,7 +506,7 @@ t_ok "keepalive_timeout=1: an idle keep-alive connection is closed" \
     echo "$r" | awk "{ exit !(\$1 == \"closed\" && \$2 <= 3.5) }"'
 
 # The access log.
-feature feature_access_log || t_skipping "FEATURE_ACCESS_LOG not configured"
+built FEATURE_ACCESS_LOG || t_skipping "FEATURE_ACCESS_LOG not configured"
 serve -a "$T_DIR/access.log"
 log=$T_DIR/access.log
 curl -s -o /dev/null "http://127.0.0.1:$port/p1.txt"

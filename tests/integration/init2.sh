@@ -94,7 +94,7 @@ ns_end() {
 
 # ------------------------------------------------- forwarding
 alog=
-"$FENIX" --version | grep -q +feature_access_log && alog=1
+built FEATURE_ACCESS_LOG && alog=1
 if ns_start fwd ${alog:+-a "$T_DIR/fwd.access"}; then
 	m0=$(cur)
 	ws=$(workers)

@@ -115,15 +115,17 @@ t_skip_rest() {
 	done
 }
 
-# has_applet NAME: the binary was built with APPLET_NAME (lower case).
-has_applet() {
-	"$FENIX" --version | grep -q "+applet_$1"
+# built SYMBOL: the binary was built with Kconfig's SYMBOL (APPLET_STATUS,
+# FEATURE_GZIP_STATIC...), as `fenix --version` lists it.
+built() {
+	"$FENIX" --version |
+	    grep -q "+$(echo "$1" | tr A-Z a-z)\>"
 }
 
 # optional FEATURE: skip the rest of the script if Kconfig left it out.
 # Call it after plan: each case of the plan is reported as a SKIP.
 optional() {
-	if ! "$FENIX" --version | grep -q "+$(echo "$1" | tr A-Z a-z)"; then
+	if ! built "$1"; then
 		t_skip_rest "$1 not configured"
 		exit 0
 	fi

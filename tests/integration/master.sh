@@ -420,7 +420,7 @@ stop_master "$master"
 t_mended
 
 # ------------------------------------------------ USR1
-if ! "$FENIX" --version | grep -q +feature_access_log; then
+if ! built FEATURE_ACCESS_LOG; then
 	master=
 	t_skipping "FEATURE_ACCESS_LOG not built"
 else

@@ -10,10 +10,6 @@ plan 21
 
 W=$T_DIR/www
 
-feature() {
-	"$FENIX" --version | grep -q "+$1"
-}
-
 serve() {
 	[ -n "$T_SKIPPING" ] && return 0
 	t_mended
@@ -48,7 +44,7 @@ printf 'index\n' >"$W/index.html"
 touch -d @1600000000 "$W"/*
 id=$(wc -c <"$W/app.js" | tr -d ' ')
 
-feature feature_precompressed ||
+built FEATURE_PRECOMPRESSED ||
     t_skipping "FEATURE_PRECOMPRESSED not configured"
 serve -o precompressed=on
 t_case "a browser's \"gzip, deflate, br, zstd\" gets br (br first at equal q)" \
@@ -101,7 +97,7 @@ t_case "precompressed off (the default): .br is not served, no Vary" \
     -H "Accept-Encoding: br"' "200 ."
 t_mended
 
-feature feature_precompressed ||
+built FEATURE_PRECOMPRESSED ||
     t_skipping "FEATURE_PRECOMPRESSED not configured"
 serve -o gzip_static=off -o precompressed=on
 t_case "gzip_static=off precompressed=on: br still served" \

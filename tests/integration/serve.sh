@@ -122,7 +122,7 @@ t_case "If-Match that holds overrides If-Unmodified-Since: 200" \
     'hget %{http_code} /old.txt -H "If-Match: $oldtag" \
     -H "If-Unmodified-Since: $before"' 200
 # old.txt.gz makes old.txt a file with variants only with gzip_static.
-if "$FENIX" --version | grep -q '+feature_gzip_static'; then
+if built FEATURE_GZIP_STATIC; then
 	t_case "a 304 for If-None-Match carries the Vary of its 200" \
 	    'hget "%{http_code} %header{vary}" /old.txt \
 	    -H "If-None-Match: $oldtag"' "304 Accept-Encoding"
